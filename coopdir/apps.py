@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoopdirConfig(AppConfig):
+    name = "coopdir"
+    verbose_name = "coopdir"

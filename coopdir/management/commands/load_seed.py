@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management import BaseCommand, call_command
+
+from organisations.models import Organisation
+
+SEED_FIXTURES = ["sectors", "sources", "organisations", "mechanisms"]
+
+
+class Command(BaseCommand):
+    help = "Load the seed fixtures built from shared/seeds/, unless the directory has data."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Load even when the database has data."
+        )
+
+    def handle(self, *args, force=False, **options):
+        if Organisation.objects.exists() and not force:
+            self.stdout.write("The directory already has data; seed not loaded.")
+            return
+        fixtures = [settings.BASE_DIR / "fixtures" / f"{name}.json" for name in SEED_FIXTURES]
+        call_command("loaddata", *fixtures, verbosity=options["verbosity"])
+        self.stdout.write(self.style.SUCCESS("Seed data loaded."))
