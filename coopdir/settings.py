@@ -22,16 +22,23 @@ def env_bool(name, default=False):
 
 
 def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [
+        item.strip()
+        for item in os.environ.get(name, default).split(",")
+        if item.strip()
+    ]
 
 
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("test_settings"):
+    if not DEBUG and not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(
+        "test_settings"
+    ):
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off (set DEBUG=1 for local development)."
+            "SECRET_KEY must be set when DEBUG is off "
+            "(set DEBUG=1 for local development)."
         )
     # A throwaway key for development and tests: sessions do not outlive the process.
     SECRET_KEY = secrets.token_urlsafe(50)
@@ -126,7 +133,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

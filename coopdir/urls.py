@@ -10,5 +10,6 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("mechanisms/", include("mechanisms.urls")),
     path("sectors/", include(sector_patterns)),
+    path("api/", include("coopdir.api")),
     path("admin/", admin.site.urls),
 ]

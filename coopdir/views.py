@@ -14,7 +14,9 @@ def home(request):
         "sector_count": Sector.objects.count(),
         "organisation_kinds": [
             (Organisation.Kind(row["kind"]).label, row["n"])
-            for row in organisations.values("kind").annotate(n=Count("pk")).order_by("-n")
+            for row in organisations.values("kind")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
         ],
         "mechanism_kinds": [
             (Mechanism.Kind(row["kind"]).label, row["n"])

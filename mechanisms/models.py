@@ -27,10 +27,18 @@ class MechanismQuerySet(EntityQuerySet):
         return MechanismCountry.objects.filter(country__in=codes).values("mechanism_id")
 
     def involving(self, organisation):
-        """Return mechanisms the organisation hosts a secretariat of or takes part in."""
+        """Return the mechanisms organisation hosts a secretariat of or joins."""
         return self.filter(
-            Q(pk__in=Secretariat.objects.filter(organisation=organisation).values("mechanism_id"))
-            | Q(pk__in=Participant.objects.filter(organisation=organisation).values("mechanism_id"))
+            Q(
+                pk__in=Secretariat.objects.filter(organisation=organisation).values(
+                    "mechanism_id"
+                )
+            )
+            | Q(
+                pk__in=Participant.objects.filter(organisation=organisation).values(
+                    "mechanism_id"
+                )
+            )
         )
 
     def for_list(self):
@@ -45,7 +53,10 @@ class Mechanism(PartialDateMixin, models.Model):
         WORKING_GROUP = "working_group", _("Working group")
         ADVISORY_COMMITTEE = "advisory_committee", _("Economic advisory committee")
         BUSINESS_FORUM = "business_forum", _("Business forum")
-        BUSINESS_COMMITTEE = "business_committee", _("Committee for business cooperation")
+        BUSINESS_COMMITTEE = (
+            "business_committee",
+            _("Committee for business cooperation"),
+        )
         OTHER = "other", _("Other")
 
     class Scope(models.TextChoices):
@@ -53,13 +64,19 @@ class Mechanism(PartialDateMixin, models.Model):
         MULTILATERAL = "multilateral", _("Multilateral")
         REGIONAL = "regional", _("Regional")
 
-    name = models.CharField(_("name"), max_length=300, help_text=_("The name in English."))
+    name = models.CharField(
+        _("name"), max_length=300, help_text=_("The name in English.")
+    )
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True, db_index=True)
     native_name = models.CharField(_("native name"), max_length=300, blank=True)
     native_language = models.CharField(_("native language"), max_length=15, blank=True)
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
-    scope = models.CharField(_("scope"), max_length=15, choices=Scope.choices, db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=Kind.choices, db_index=True
+    )
+    scope = models.CharField(
+        _("scope"), max_length=15, choices=Scope.choices, db_index=True
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -87,11 +104,15 @@ class Mechanism(PartialDateMixin, models.Model):
         help_text=_("The declaration, MOU or agreement it was established under."),
     )
     origin_year = models.PositiveSmallIntegerField(
-        _("origin (year)"), null=True, blank=True,
+        _("origin (year)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1000), validate_not_future_year],
     )
     origin_month = models.PositiveSmallIntegerField(
-        _("origin (month)"), null=True, blank=True,
+        _("origin (month)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     sectors = models.ManyToManyField(
@@ -104,14 +125,19 @@ class Mechanism(PartialDateMixin, models.Model):
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT,
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
         db_index=True,
     )
     sources = models.ManyToManyField(
         Source, blank=True, related_name="mechanisms", verbose_name=_("sources")
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = MechanismQuerySet.as_manager()
@@ -128,7 +154,9 @@ class Mechanism(PartialDateMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(origin_month__isnull=True)
-                | Q(origin_month__gte=1, origin_month__lte=12, origin_year__isnull=False),
+                | Q(
+                    origin_month__gte=1, origin_month__lte=12, origin_year__isnull=False
+                ),
                 name="mechanism_origin_month_valid",
             ),
             *PartialDateMixin.founded_constraints("mechanism"),
@@ -155,7 +183,9 @@ class Mechanism(PartialDateMixin, models.Model):
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("This would make a loop of parents.")})
+                raise ValidationError(
+                    {"parent": _("This would make a loop of parents.")}
+                )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
@@ -170,7 +200,9 @@ class MechanismName(OtherNameBase):
         verbose_name = _("other name")
         verbose_name_plural = _("other names")
         constraints = [
-            models.UniqueConstraint(fields=["mechanism", "name"], name="mechanism_name_unique")
+            models.UniqueConstraint(
+                fields=["mechanism", "name"], name="mechanism_name_unique"
+            )
         ]
 
 
@@ -246,7 +278,9 @@ class Secretariat(models.Model):
         verbose_name=_("host organisation"),
     )
     side = CountryField(
-        _("side"), blank=True, help_text=_("The country whose side this secretariat serves.")
+        _("side"),
+        blank=True,
+        help_text=_("The country whose side this secretariat serves."),
     )
     role = models.CharField(_("role"), max_length=25, choices=Role.choices)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
@@ -286,7 +320,9 @@ class Participant(models.Model):
         related_name="participations",
         verbose_name=_("organisation"),
     )
-    role = models.CharField(_("role"), max_length=15, choices=Role.choices, db_index=True)
+    role = models.CharField(
+        _("role"), max_length=15, choices=Role.choices, db_index=True
+    )
     side = CountryField(_("side"), blank=True)
     person_name = models.CharField(_("person"), max_length=120, blank=True)
     person_title = models.CharField(_("person's title"), max_length=200, blank=True)
@@ -294,7 +330,9 @@ class Participant(models.Model):
         _("since (year)"), null=True, blank=True, validators=[validate_not_future_year]
     )
     since_month = models.PositiveSmallIntegerField(
-        _("since (month)"), null=True, blank=True,
+        _("since (month)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     notes = models.CharField(_("notes"), max_length=300, blank=True)
@@ -316,7 +354,9 @@ class Participant(models.Model):
 
     def __str__(self):
         who = f"{self.person_name}, " if self.person_name else ""
-        return f"{who}{self.organisation} — {self.get_role_display()} of {self.mechanism}"
+        return (
+            f"{who}{self.organisation} — {self.get_role_display()} of {self.mechanism}"
+        )
 
 
 class MechanismFigure(FigureBase):

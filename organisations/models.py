@@ -57,7 +57,9 @@ COUNT_UNITS = [
 def validate_not_future_year(value):
     if value is not None and value > timezone.now().year:
         raise ValidationError(
-            _("%(value)s is in the future."), code="future_year", params={"value": value}
+            _("%(value)s is in the future."),
+            code="future_year",
+            params={"value": value},
         )
 
 
@@ -92,7 +94,7 @@ class PartialDateMixin(models.Model):
 
     @property
     def founded_display(self):
-        """Return the founding date at the precision known: 2017, 2017-04, 2017-04-03."""
+        """Return the founding date as precise as known: 2017, 2017-04, 2017-04-03."""
         if not self.founded_year:
             return ""
         parts = [f"{self.founded_year:04d}"]
@@ -110,7 +112,9 @@ class PartialDateMixin(models.Model):
             raise ValidationError({"founded_day": _("A day needs a month.")})
         if self.founded_day:
             try:
-                timezone.datetime(self.founded_year, self.founded_month, self.founded_day)
+                timezone.datetime(
+                    self.founded_year, self.founded_month, self.founded_day
+                )
             except ValueError:
                 raise ValidationError({"founded_day": _("No such date.")}) from None
 
@@ -120,18 +124,26 @@ class PartialDateMixin(models.Model):
         return [
             models.CheckConstraint(
                 condition=Q(founded_year__isnull=True)
-                | Q(founded_year__gte=1000, founded_year__lte=ExtractYear("created_at")),
+                | Q(
+                    founded_year__gte=1000, founded_year__lte=ExtractYear("created_at")
+                ),
                 name=f"{prefix}_founded_year_not_future",
                 violation_error_message=_("The founding year cannot be in the future."),
             ),
             models.CheckConstraint(
                 condition=Q(founded_month__isnull=True)
-                | Q(founded_month__gte=1, founded_month__lte=12, founded_year__isnull=False),
+                | Q(
+                    founded_month__gte=1,
+                    founded_month__lte=12,
+                    founded_year__isnull=False,
+                ),
                 name=f"{prefix}_founded_month_valid",
             ),
             models.CheckConstraint(
                 condition=Q(founded_day__isnull=True)
-                | Q(founded_day__gte=1, founded_day__lte=31, founded_month__isnull=False),
+                | Q(
+                    founded_day__gte=1, founded_day__lte=31, founded_month__isnull=False
+                ),
                 name=f"{prefix}_founded_day_valid",
             ),
         ]
@@ -245,9 +257,7 @@ class OrganisationQuerySet(EntityQuerySet):
         )
 
     def for_list(self):
-        return self.select_related("parent").prefetch_related(
-            "sectors", "countries"
-        )
+        return self.select_related("parent").prefetch_related("sectors", "countries")
 
 
 class Organisation(PartialDateMixin, models.Model):
@@ -269,7 +279,10 @@ class Organisation(PartialDateMixin, models.Model):
     class Relation(models.TextChoices):
         COUNCIL_BODY = "council_body", _("Council body")
         SUPERVISORY_BODY = "supervisory_body", _("Supervisory body")
-        SUBORDINATE_INSTITUTION = "subordinate_institution", _("Subordinate institution")
+        SUBORDINATE_INSTITUTION = (
+            "subordinate_institution",
+            _("Subordinate institution"),
+        )
         COMPETENT_ASSOCIATION = "competent_association", _("Competent association")
         SUBSIDIARY = "subsidiary", _("Subsidiary")
         GLOBAL_OFFICE = "global_office", _("Global office")
@@ -279,14 +292,18 @@ class Organisation(PartialDateMixin, models.Model):
         MINISTRY = "ministry", _("Ministry or department")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=300, help_text=_("The name in English."))
+    name = models.CharField(
+        _("name"), max_length=300, help_text=_("The name in English.")
+    )
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True, db_index=True)
     native_name = models.CharField(
         _("native name"),
         max_length=300,
         blank=True,
-        help_text=_("The official name in its original script, e.g. 中华全国供销合作总社."),
+        help_text=_(
+            "The official name in its original script, e.g. 中华全国供销合作总社."
+        ),
     )
     native_language = models.CharField(
         _("native language"),
@@ -294,7 +311,9 @@ class Organisation(PartialDateMixin, models.Model):
         blank=True,
         help_text=_("BCP 47 language code of the native name, e.g. zh-Hans, it, fi."),
     )
-    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=Kind.choices, db_index=True
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -318,23 +337,33 @@ class Organisation(PartialDateMixin, models.Model):
     )
     website = models.URLField(_("website"), max_length=300, blank=True)
     summary = models.CharField(
-        _("summary"), max_length=500, blank=True, help_text=_("One or two plain sentences.")
+        _("summary"),
+        max_length=500,
+        blank=True,
+        help_text=_("One or two plain sentences."),
     )
     description = models.TextField(
         _("description"), blank=True, help_text=_("Markdown; sanitised when shown.")
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT,
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
         db_index=True,
     )
     sources = models.ManyToManyField(
         Source, blank=True, related_name="organisations", verbose_name=_("sources")
     )
     version = models.PositiveIntegerField(
-        _("version"), default=1, editable=False,
+        _("version"),
+        default=1,
+        editable=False,
         help_text=_("Raised on every save; a stale edit is refused."),
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
 
     objects = OrganisationQuerySet.as_manager()
@@ -362,13 +391,6 @@ class Organisation(PartialDateMixin, models.Model):
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
-    def get_absolute_url(self):
-        return reverse("organisations:detail", args=[self.slug])
-
-    @property
-    def region(self):
-        return REGION_BY_COUNTRY.get(str(self.hq_country)) if self.hq_country else None
-
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         if self.hq_country:
@@ -376,12 +398,21 @@ class Organisation(PartialDateMixin, models.Model):
                 organisation=self, country=self.hq_country
             )
 
+    def get_absolute_url(self):
+        return reverse("organisations:detail", args=[self.slug])
+
+    @property
+    def region(self):
+        return REGION_BY_COUNTRY.get(str(self.hq_country)) if self.hq_country else None
+
     def clean(self):
         super().clean()
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": _("This would make a loop of parents.")})
+                raise ValidationError(
+                    {"parent": _("This would make a loop of parents.")}
+                )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
@@ -444,7 +475,10 @@ class NameKind(models.TextChoices):
 class OtherNameBase(models.Model):
     name = models.CharField(_("name"), max_length=300)
     language = models.CharField(
-        _("language"), max_length=15, blank=True, help_text=_("BCP 47 code, e.g. en, zh-Hans.")
+        _("language"),
+        max_length=15,
+        blank=True,
+        help_text=_("BCP 47 code, e.g. en, zh-Hans."),
     )
     kind = models.CharField(_("kind"), max_length=15, choices=NameKind.choices)
 
@@ -508,7 +542,9 @@ class Membership(models.Model):
         related_name="members",
         verbose_name=_("member of"),
     )
-    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.MEMBER)
+    kind = models.CharField(
+        _("kind"), max_length=15, choices=Kind.choices, default=Kind.MEMBER
+    )
     since_year = models.PositiveSmallIntegerField(
         _("since (year)"), null=True, blank=True, validators=[validate_not_future_year]
     )
@@ -539,7 +575,10 @@ class FigureBase(models.Model):
     class Metric(models.TextChoices):
         TURNOVER = "turnover", _("Turnover")
         SALES = "sales", _("Sales")
-        WHOLESALE_TURNOVER = "wholesale_turnover", _("Commodity trading (wholesale) turnover")
+        WHOLESALE_TURNOVER = (
+            "wholesale_turnover",
+            _("Commodity trading (wholesale) turnover"),
+        )
         CHAIN_SALES = "chain_sales", _("Chain operation sales")
         IMPORT_EXPORT = "import_export", _("Imports and exports")
         IMPORTS = "imports", _("Imports")
@@ -568,47 +607,81 @@ class FigureBase(models.Model):
         CURRENT = "current", _("At present (as of the source)")
 
     label = models.CharField(
-        _("label"), max_length=200, help_text=_("What the figure is, as the source says it.")
+        _("label"),
+        max_length=200,
+        help_text=_("What the figure is, as the source says it."),
     )
-    metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices, db_index=True)
+    metric = models.CharField(
+        _("metric"), max_length=30, choices=Metric.choices, db_index=True
+    )
     period = models.CharField(
         _("period"), max_length=10, choices=Period.choices, default=Period.YEAR
     )
     year = models.PositiveSmallIntegerField(
-        _("year"), null=True, blank=True, db_index=True,
+        _("year"),
+        null=True,
+        blank=True,
+        db_index=True,
         help_text=_("The calendar year, for yearly figures."),
     )
     as_of = models.DateField(
-        _("as of"), null=True, blank=True,
+        _("as of"),
+        null=True,
+        blank=True,
         help_text=_("For counts true 'at present': the date, when known."),
     )
     scope = models.CharField(
-        _("scope"), max_length=200, blank=True,
-        help_text=_("When the figure covers more than the body itself, e.g. the whole system."),
+        _("scope"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "When the figure covers more than the body itself, e.g. the whole system."
+        ),
     )
     segment = models.CharField(
-        _("segment"), max_length=200, blank=True,
-        help_text=_("The part of the business, e.g. agricultural production materials."),
+        _("segment"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The part of the business, e.g. agricultural production materials."
+        ),
     )
     sector = models.ForeignKey(
-        Sector, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Sector,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("sector"),
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="parts",
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="parts",
         verbose_name=_("among"),
         help_text=_("The total this figure is part of ('among them')."),
     )
     value = models.DecimalField(
-        _("value"), max_digits=24, decimal_places=4,
+        _("value"),
+        max_digits=24,
+        decimal_places=4,
         help_text=_("At full magnitude: 5.3 trillion is 5300000000000."),
     )
     qualifier = models.CharField(
-        _("qualifier"), max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
+        _("qualifier"),
+        max_length=10,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
     )
     unit = models.CharField(_("unit"), max_length=15, choices=Unit.choices)
     change_pct = models.DecimalField(
-        _("change, % year on year"), max_digits=7, decimal_places=2, null=True, blank=True
+        _("change, % year on year"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, related_name="+", verbose_name=_("source")

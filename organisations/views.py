@@ -16,7 +16,9 @@ def organisation_detail(request, slug):
 
 
 def sector_list(request):
-    return render(request, "organisations/sector_list.html", {"sectors": Sector.objects.all()})
+    return render(
+        request, "organisations/sector_list.html", {"sectors": Sector.objects.all()}
+    )
 
 
 def sector_detail(request, slug):

@@ -50,7 +50,9 @@ class OrganisationFactory(DjangoModelFactory):
     def countries(self, create, extracted, **kwargs):
         if create and extracted:
             for code in extracted:
-                OrganisationCountry.objects.get_or_create(organisation=self, country=code)
+                OrganisationCountry.objects.get_or_create(
+                    organisation=self, country=code
+                )
 
 
 class OrganisationNameFactory(DjangoModelFactory):

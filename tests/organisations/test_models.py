@@ -88,4 +88,6 @@ def test_every_country_but_antarctica_has_a_region():
 
 def test_a_yearly_figure_needs_a_year():
     assert refused(lambda: KeyFigureFactory(year=None, period=KeyFigure.Period.YEAR))
-    assert not refused(lambda: KeyFigureFactory(year=None, period=KeyFigure.Period.CURRENT))
+    assert not refused(
+        lambda: KeyFigureFactory(year=None, period=KeyFigure.Period.CURRENT)
+    )

@@ -5,7 +5,9 @@ from django.core.management import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create a local superuser with a random password, printed once, if there is none."
+    help = (
+        "Create a local superuser with a random password (printed once) if none exists."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")

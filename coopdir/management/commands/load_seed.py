@@ -7,7 +7,7 @@ SEED_FIXTURES = ["sectors", "sources", "organisations", "mechanisms"]
 
 
 class Command(BaseCommand):
-    help = "Load the seed fixtures built from shared/seeds/, unless the directory has data."
+    help = "Load the seed fixtures (built from shared/seeds/) into an empty directory."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -18,6 +18,8 @@ class Command(BaseCommand):
         if Organisation.objects.exists() and not force:
             self.stdout.write("The directory already has data; seed not loaded.")
             return
-        fixtures = [settings.BASE_DIR / "fixtures" / f"{name}.json" for name in SEED_FIXTURES]
+        fixtures = [
+            settings.BASE_DIR / "fixtures" / f"{name}.json" for name in SEED_FIXTURES
+        ]
         call_command("loaddata", *fixtures, verbosity=options["verbosity"])
         self.stdout.write(self.style.SUCCESS("Seed data loaded."))

@@ -1,0 +1,137 @@
+"""FilterSets the pages and the API share: both mean the same by each parameter."""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from coopdir import search
+
+from .models import Organisation, Sector
+from .regions import Region
+
+
+class CountryCodesField(forms.MultipleChoiceField):
+    """ISO 3166-1 alpha-2 codes in any case; an unknown code is named in the error."""
+
+    def to_python(self, value):
+        return [str(v).strip().upper() for v in super().to_python(value)]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+        unknown = [code for code in value if code not in countries]
+        if unknown:
+            raise ValidationError(
+                _("Unknown country code: %(codes)s. Use ISO 3166-1 alpha-2, e.g. CN."),
+                code="invalid_country",
+                params={"codes": ", ".join(unknown)},
+            )
+
+
+class CountryFilter(django_filters.MultipleChoiceFilter):
+    field_class = CountryCodesField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", lambda: list(countries))
+        kwargs.setdefault("label", _("Country"))
+        kwargs.setdefault(
+            "help_text", _("ISO 3166-1 alpha-2 code; repeat for any of several.")
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.in_country(*value) if value else qs
+
+
+class SectorFilter(django_filters.ModelMultipleChoiceFilter):
+    """Sectors by slug, each including its sub-sectors."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Sector.objects.all())
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("label", _("Sector"))
+        kwargs.setdefault(
+            "help_text", _("Sector slug, sub-sectors included; repeatable.")
+        )
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.in_sector(*value) if value else qs
+
+
+class RegionFilter(django_filters.MultipleChoiceFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", Region.choices)
+        kwargs.setdefault("label", _("Region"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.in_region(*value) if value else qs
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Words to find, ranked by coopdir.search unless `ordering` is set."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Words"))
+        kwargs.setdefault("max_length", search.MAX_QUERY_LENGTH)
+        kwargs.setdefault("help_text", _("Words to find in names, acronyms and texts."))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return search.search(qs, value) if search.normalise_query(value) else qs
+
+
+class EntityFilterSet(django_filters.FilterSet):
+    """Filters organisations and mechanisms share, under the same names."""
+
+    q = SearchFilter()
+    country = CountryFilter()
+    sector = SectorFilter()
+    region = RegionFilter()
+    founded_after = django_filters.NumberFilter(
+        field_name="founded_year",
+        lookup_expr="gte",
+        label=_("Founded in or after (year)"),
+        min_value=1000,
+        max_value=9999,
+    )
+    founded_before = django_filters.NumberFilter(
+        field_name="founded_year",
+        lookup_expr="lte",
+        label=_("Founded in or before (year)"),
+        min_value=1000,
+        max_value=9999,
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("name", "name"),
+            ("founded_year", "founded"),
+            ("updated_at", "updated"),
+        ),
+        label=_("Order by"),
+        help_text=_(
+            "name, founded or updated; a leading - reverses. Default: relevance."
+        ),
+    )
+
+
+class OrganisationFilter(EntityFilterSet):
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Organisation.Kind.choices, label=_("Kind")
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "q",
+            "country",
+            "sector",
+            "kind",
+            "region",
+            "founded_after",
+            "founded_before",
+            "ordering",
+        ]
