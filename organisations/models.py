@@ -149,6 +149,12 @@ class PartialDateMixin(models.Model):
         ]
 
 
+def can_publish(user, model):
+    """Return whether user may publish (or unpublish) records of model."""
+    opts = model._meta
+    return bool(user and user.has_perm(f"{opts.app_label}.publish_{opts.model_name}"))
+
+
 class Sector(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)

@@ -57,3 +57,27 @@ def search(queryset, query):
         )
         .order_by("-search_rank", "name")
     )
+
+
+def search_all(query, querysets):
+    """Return [(record, rank)] over several querysets, best first, ties by name.
+
+    querysets are already narrowed to what the caller may see (e.g. published()).
+    """
+    hits = []
+    for queryset in querysets:
+        hits.extend((record, record.search_rank) for record in search(queryset, query))
+    hits.sort(key=lambda hit: (-hit[1], hit[0].name.casefold()))
+    return hits
+
+
+from .facets import FACETS, facet_counts  # noqa: E402
+
+__all__ = [
+    "FACETS",
+    "MAX_QUERY_LENGTH",
+    "facet_counts",
+    "normalise_query",
+    "search",
+    "search_all",
+]
