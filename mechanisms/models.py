@@ -305,6 +305,7 @@ class Participant(models.Model):
         COUNTERPART = "counterpart", _("Counterpart at the founding meeting")
         LEAD = "lead", _("Lead in establishing")
         SIGNATORY = "signatory", _("Signatory")
+        PARTY = "party", _("Party to the founding instrument")
         SUPPORTER = "supporter", _("Supporter")
         CHAIR = "chair", _("Chair")
         SIDE_CHAIR = "side_chair", _("Chair of one side")

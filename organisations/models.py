@@ -41,6 +41,7 @@ class Unit(models.TextChoices):
     GROUPS = "groups", _("groups")
     PLACES = "places", _("places")
     PERCENT = "percent", _("per cent")
+    ITEMS = "items", _("items")
 
 
 COUNT_UNITS = [
@@ -51,6 +52,7 @@ COUNT_UNITS = [
     Unit.COMPANIES,
     Unit.GROUPS,
     Unit.PLACES,
+    Unit.ITEMS,
 ]
 
 
@@ -336,6 +338,15 @@ class Organisation(PartialDateMixin, models.Model):
         blank=True,
         help_text=_("What this body is to its parent."),
     )
+    governance = models.CharField(
+        _("governance"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "How it is led, e.g. the system of responsibility of the Director of "
+            "the Council."
+        ),
+    )
     hq_country = CountryField(_("headquarters country"), blank=True, db_index=True)
     hq_city = models.CharField(_("headquarters city"), max_length=120, blank=True)
     sectors = models.ManyToManyField(
@@ -535,6 +546,7 @@ class Membership(models.Model):
         ASSOCIATE = "associate", _("Associate member")
         OBSERVER = "observer", _("Observer")
         MEMBER = "member", _("Member")
+        REPRESENTATIVE = "representative", _("Takes part on behalf of a government")
 
     member = models.ForeignKey(
         Organisation,
@@ -693,6 +705,11 @@ class FigureBase(models.Model):
         Source, on_delete=models.PROTECT, related_name="+", verbose_name=_("source")
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+    note = models.TextField(
+        _("note"),
+        blank=True,
+        help_text=_("What a reader must know about how the source words it."),
+    )
 
     class Meta:
         abstract = True
