@@ -1,26 +1,385 @@
-from django.db.models import Count
-from django.shortcuts import render
+"""Cross-app pages: home, unified search, countries, sectors, robots.txt."""
 
-from mechanisms.models import Mechanism
-from organisations.models import Organisation, Sector
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django_countries import countries
+
+from mechanisms.filters import MechanismFilter
+from mechanisms.models import Mechanism, MechanismCountry
+from organisations.filters import OrganisationFilter
+from organisations.models import Organisation, OrganisationCountry, Sector, Status
+from organisations.regions import REGION_BY_COUNTRY, Region
+from organisations.views import (
+    FACET_LABELS,
+    PAGE_SIZE,
+    clean_params,
+    facet_groups,
+    listing_context,
+    sort_options,
+)
+
+from . import search
+
+TYPES = {"organisation": (Organisation, OrganisationFilter)}
+TYPES["mechanism"] = (Mechanism, MechanismFilter)
+UNIFIED_FACETS = ("type", "country", "region", "sector", "kind")
+PREVIEW = 12
+
+
+def _published():
+    return {
+        "organisation": Organisation.objects.published(),
+        "mechanism": Mechanism.objects.published(),
+    }
 
 
 def home(request):
-    organisations = Organisation.objects.published()
-    mechanisms = Mechanism.objects.published()
+    published = _published()
+    organisations, mechanisms = published["organisation"], published["mechanism"]
+    kind_counts = {
+        name: [
+            {
+                "label": model.Kind(row["kind"]).label,
+                "count": row["n"],
+                "url": f"{reverse(f'{name}s:list')}?kind={row['kind']}",
+            }
+            for row in published[name]
+            .values("kind")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "kind")
+        ]
+        for name, (model, _filter) in TYPES.items()
+    }
+    sectors = (
+        Sector.objects.filter(parent=None)
+        .annotate(
+            n_org=Count(
+                "organisations",
+                filter=Q(organisations__status=Status.PUBLISHED),
+                distinct=True,
+            ),
+            n_mech=Count(
+                "mechanisms",
+                filter=Q(mechanisms__status=Status.PUBLISHED),
+                distinct=True,
+            ),
+        )
+        .order_by("name")
+    )
+    org_facets = search.facet_counts(organisations, ["country", "region"])
+    mech_regions = search.facet_counts(mechanisms, ["region"])["region"]
+    recent = sorted(
+        [
+            *organisations.order_by("-updated_at")[:6],
+            *mechanisms.order_by("-updated_at")[:6],
+        ],
+        key=lambda record: record.updated_at,
+        reverse=True,
+    )[:8]
     context = {
         "organisation_count": organisations.count(),
         "mechanism_count": mechanisms.count(),
-        "sector_count": Sector.objects.count(),
-        "organisation_kinds": [
-            (Organisation.Kind(row["kind"]).label, row["n"])
-            for row in organisations.values("kind")
-            .annotate(n=Count("pk"))
-            .order_by("-n")
-        ],
-        "mechanism_kinds": [
-            (Mechanism.Kind(row["kind"]).label, row["n"])
-            for row in mechanisms.values("kind").annotate(n=Count("pk")).order_by("-n")
-        ],
+        "kind_counts": kind_counts,
+        "sectors": [s for s in sectors if s.n_org or s.n_mech],
+        "regions": merge_rows([org_facets["region"], mech_regions]),
+        "countries": org_facets["country"][:PREVIEW],
+        "recent": recent,
     }
     return render(request, "coopdir/home.html", context)
+
+
+def merge_rows(row_lists):
+    """Return facet rows from several record types, counts summed per value."""
+    merged = {}
+    for rows in row_lists:
+        for row in rows:
+            if row["value"] in merged:
+                merged[row["value"]]["count"] += row["count"]
+            else:
+                merged[row["value"]] = dict(row)
+    return sorted(merged.values(), key=lambda r: (-r["count"], r["label"]))
+
+
+def type_querysets(params):
+    """Return ({type: filtered queryset}, {field: [error, …]}) for the allowed types.
+
+    Kinds differ per type: each type gets the kinds that are its own, and a type
+    none of the chosen kinds belong to drops out.
+    """
+    kinds, types = params.getlist("kind"), params.getlist("type")
+    querysets, errors = {}, {}
+    for name, (model, filterset_class) in TYPES.items():
+        own = [kind for kind in kinds if kind in model.Kind.values]
+        if (types and name not in types) or (kinds and not own):
+            continue
+        scoped = params.copy()
+        for key in ("q", "ordering", "page", "type", "kind"):
+            scoped.pop(key, None)
+        if own:
+            scoped.setlist("kind", own)
+        filterset = filterset_class(scoped, queryset=_published()[name].for_list())
+        if not filterset.is_valid():
+            for field, messages in filterset.errors.items():
+                known = errors.setdefault(field, [])
+                known += [str(m) for m in messages if str(m) not in known]
+        querysets[name] = filterset.qs
+    return querysets, errors
+
+
+def validate_unified(params):
+    """Drop unknown types and kinds and invalid filters, returning messages."""
+    messages = []
+    all_kinds = {kind for model, _f in TYPES.values() for kind in model.Kind.values}
+    for key, known in (("type", set(TYPES)), ("kind", all_kinds)):
+        unknown = [value for value in params.getlist(key) if value not in known]
+        if unknown:
+            messages.append(
+                _("%(facet)s: unknown value %(values)s.")
+                % {"facet": FACET_LABELS[key], "values": ", ".join(unknown)}
+            )
+            params.setlist(key, [v for v in params.getlist(key) if v in known])
+            if not params.getlist(key):
+                params.pop(key)
+    _querysets, errors = type_querysets(params)
+    for field, field_errors in errors.items():
+        label = FACET_LABELS.get(field, field)
+        messages += [f"{label}: {error}" for error in field_errors]
+        params.pop(field, None)
+    return messages
+
+
+def unified_counts(params):
+    counts = {}
+    selected = [f for f in UNIFIED_FACETS if params.getlist(f)]
+    unselected = [f for f in UNIFIED_FACETS if f not in selected and f != "type"]
+    querysets, _messages = type_querysets(params)
+    for facet in unselected:
+        counts[facet] = merge_rows(
+            [search.facet_counts(qs, [facet])[facet] for qs in querysets.values()]
+        )
+    for facet in selected:
+        without = params.copy()
+        without.pop(facet)
+        others, _messages = type_querysets(without)
+        if facet != "type":
+            counts[facet] = merge_rows(
+                [search.facet_counts(qs, [facet])[facet] for qs in others.values()]
+            )
+    if "type" in selected:
+        without = params.copy()
+        without.pop("type")
+        querysets, _messages = type_querysets(without)
+    counts["type"] = [
+        {
+            "value": name,
+            "label": str(TYPES[name][0]._meta.verbose_name_plural).capitalize(),
+            "count": qs.count(),
+        }
+        for name, qs in querysets.items()
+    ]
+    return counts
+
+
+def sorted_hits(hits, ordering):
+    records = [record for record, _rank in hits]
+    if ordering.lstrip("-") == "name":
+        records.sort(key=lambda r: r.name.casefold(), reverse=ordering == "-name")
+    elif ordering.lstrip("-") == "founded":
+        newest = ordering == "-founded"
+        dated = [r for r in records if r.founded_year]
+        dated.sort(key=lambda r: r.founded_display, reverse=newest)
+        records = dated + [r for r in records if not r.founded_year]
+    return records
+
+
+def search_page(request):
+    params, messages = clean_params(request.GET)
+    messages += validate_unified(params)
+    ordering = params.get("ordering", "")
+    if ordering not in dict(sort_options(params)):
+        messages.append(_("Unknown sort order: %(o)s.") % {"o": ordering})
+        params.pop("ordering")
+        ordering = ""
+    querysets, _errors = type_querysets(params)
+    hits = search.search_all(params.get("q", ""), list(querysets.values()))
+    records = sorted_hits(hits, ordering)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = {
+        ("kind", value): str(label)
+        for model, _f in TYPES.values()
+        for value, label in model.Kind.choices
+    }
+    labels.update(
+        {
+            ("type", name): str(model._meta.verbose_name_plural).capitalize()
+            for name, (model, _f) in TYPES.items()
+        }
+    )
+    groups = facet_groups(params, unified_counts(params), UNIFIED_FACETS, labels)
+    context = listing_context(params, page, groups, messages, sort_options(params))
+    return render(request, "coopdir/search.html", context)
+
+
+def country_table():
+    """Return every country with a published record and its counts, by region."""
+    published = Q(organisation__status=Status.PUBLISHED)
+    hq = dict(
+        Organisation.objects.published()
+        .exclude(hq_country="")
+        .values_list("hq_country")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    active = dict(
+        OrganisationCountry.objects.filter(published)
+        .values_list("country")
+        .annotate(n=Count("organisation", distinct=True))
+        .order_by()
+    )
+    mechanisms = dict(
+        MechanismCountry.objects.filter(mechanism__status=Status.PUBLISHED)
+        .values_list("country")
+        .annotate(n=Count("mechanism", distinct=True))
+        .order_by()
+    )
+    codes = set(hq) | set(active) | set(mechanisms)
+    rows = sorted(
+        (
+            {
+                "code": code,
+                "name": countries.name(code),
+                "region": REGION_BY_COUNTRY.get(code),
+                "hq": hq.get(code, 0),
+                "active": active.get(code, 0),
+                "mechanisms": mechanisms.get(code, 0),
+            }
+            for code in codes
+        ),
+        key=lambda row: row["name"],
+    )
+    return [
+        (region.label, [row for row in rows if row["region"] == region])
+        for region in Region
+        if any(row["region"] == region for row in rows)
+    ]
+
+
+def country_list(request):
+    return render(request, "coopdir/country_list.html", {"regions": country_table()})
+
+
+def country_detail(request, code):
+    clean = code.replace("\x00", "").upper()
+    if clean not in countries:
+        return render(
+            request,
+            "404.html",
+            {
+                "message": _("There is no country with the code “%(code)s”.")
+                % {"code": code}
+            },
+            status=404,
+        )
+    if clean != code:
+        return redirect("countries:detail", code=clean, permanent=True)
+    organisations = Organisation.objects.published().for_list()
+    mechanisms = Mechanism.objects.published().for_list()
+    headquartered = organisations.filter(hq_country=code)
+    active = organisations.in_country(code).exclude(hq_country=code)
+    involved = mechanisms.in_country(code)
+    context = {
+        "code": code,
+        "name": countries.name(code),
+        "region": REGION_BY_COUNTRY.get(code),
+        "sections": preview_sections(
+            [
+                (_("Organisations headquartered here"), headquartered, None),
+                (_("Organisations active here"), active, None),
+                (
+                    _("Mechanisms it takes part in"),
+                    involved,
+                    f"{reverse('mechanisms:list')}?country={code}",
+                ),
+            ]
+        ),
+        "all_organisations_url": f"{reverse('organisations:list')}?country={code}",
+    }
+    return render(request, "coopdir/country_detail.html", context)
+
+
+def preview_sections(sections):
+    """Return [{title, records, count, more_url}] with the first records of each."""
+    result = []
+    for title, queryset, more_url in sections:
+        records = list(queryset[: PREVIEW + 1])
+        count = len(records) if len(records) <= PREVIEW else queryset.count()
+        result.append(
+            {
+                "title": title,
+                "records": records[:PREVIEW],
+                "count": count,
+                "more_url": more_url if count > PREVIEW else None,
+            }
+        )
+    return result
+
+
+def sector_list(request):
+    sectors = Sector.objects.select_related("parent").annotate(
+        n_org=Count(
+            "organisations",
+            filter=Q(organisations__status=Status.PUBLISHED),
+            distinct=True,
+        ),
+        n_mech=Count(
+            "mechanisms", filter=Q(mechanisms__status=Status.PUBLISHED), distinct=True
+        ),
+    )
+    by_parent = {}
+    for sector in sectors:
+        by_parent.setdefault(sector.parent_id, []).append(sector)
+    tree = [(top, by_parent.get(top.pk, [])) for top in by_parent.get(None, [])]
+    return render(request, "coopdir/sector_list.html", {"tree": tree})
+
+
+def sector_detail(request, slug):
+    sector = get_object_or_404(
+        Sector.objects.select_related("parent").prefetch_related("children"),
+        slug=slug,
+    )
+    query = f"?sector={sector.slug}"
+    context = {
+        "sector": sector,
+        "sections": preview_sections(
+            [
+                (
+                    _("Organisations"),
+                    Organisation.objects.published().for_list().in_sector(sector),
+                    reverse("organisations:list") + query,
+                ),
+                (
+                    _("Mechanisms"),
+                    Mechanism.objects.published().for_list().in_sector(sector),
+                    reverse("mechanisms:list") + query,
+                ),
+            ]
+        ),
+    }
+    return render(request, "coopdir/sector_detail.html", context)
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

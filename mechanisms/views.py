@@ -1,13 +1,120 @@
-from django.shortcuts import get_object_or_404, render
+"""Public pages of mechanisms."""
 
-from .models import Mechanism
+from itertools import groupby
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from organisations.views import Listing, figure_rows, sort_options, visible
+
+from .filters import MechanismFilter
+from .models import Mechanism, MechanismFigure, Participant, Secretariat
+
+FACETS = ("country", "region", "sector", "kind", "scope")
 
 
 def mechanism_list(request):
-    mechanisms = Mechanism.objects.published().for_list()
-    return render(request, "mechanisms/list.html", {"mechanisms": mechanisms})
+    listing = Listing(
+        request, MechanismFilter, Mechanism.objects.published().for_list(), FACETS
+    )
+    context = listing.context(request, sort_options(listing.params))
+    return render(request, "mechanisms/list.html", context)
+
+
+def mechanism_json_ld(request, mechanism, children, participants):
+    def ref(record):
+        return {
+            "@type": "Organization",
+            "name": record.name,
+            "url": request.build_absolute_uri(record.get_absolute_url()),
+        }
+
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "additionalType": mechanism.get_kind_display(),
+        "name": mechanism.name,
+        "url": request.build_absolute_uri(mechanism.get_absolute_url()),
+    }
+    alternates = [mechanism.acronym, mechanism.native_name] + [
+        name.name for name in mechanism.other_names.all()
+    ]
+    if any(alternates):
+        data["alternateName"] = [name for name in alternates if name]
+    if mechanism.summary or mechanism.purpose:
+        data["description"] = mechanism.summary or mechanism.purpose
+    if mechanism.founded_display:
+        data["foundingDate"] = mechanism.founded_display
+    if mechanism.website:
+        data["sameAs"] = mechanism.website
+    if visible(mechanism.parent, request.user):
+        data["parentOrganization"] = ref(mechanism.parent)
+    if children:
+        data["subOrganization"] = [ref(child) for child in children]
+    members = {p.organisation.pk: p.organisation for p in participants}
+    if members:
+        data["member"] = [ref(org) for org in members.values()]
+    countries = [row.country.code for row in mechanism.countries.all()]
+    if countries:
+        data["areaServed"] = countries
+    return data
 
 
 def mechanism_detail(request, slug):
-    mechanism = get_object_or_404(Mechanism.objects.visible_to(request.user), slug=slug)
-    return render(request, "mechanisms/detail.html", {"mechanism": mechanism})
+    user = request.user
+    shown = Mechanism.objects.visible_to(user)
+    mechanism = get_object_or_404(
+        shown.select_related("parent").prefetch_related(
+            "other_names",
+            "countries",
+            "subnational_participants",
+            "sectors",
+            "sources",
+            Prefetch("children", queryset=shown.order_by("name")),
+            Prefetch(
+                "secretariats",
+                queryset=Secretariat.objects.select_related("organisation"),
+            ),
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("organisation"),
+            ),
+            Prefetch(
+                "figures",
+                queryset=MechanismFigure.objects.select_related("source", "sector"),
+            ),
+        ),
+        slug=slug,
+    )
+    children = list(mechanism.children.all())
+    secretariats = [
+        s for s in mechanism.secretariats.all() if visible(s.organisation, user)
+    ]
+    order = list(Participant.Role.values)
+    participants = sorted(
+        (p for p in mechanism.participants.all() if visible(p.organisation, user)),
+        key=lambda p: (order.index(p.role), p.organisation.name),
+    )
+    context = {
+        "mechanism": mechanism,
+        "parent": mechanism.parent if visible(mechanism.parent, user) else None,
+        "children": children,
+        "secretariats_by_side": [
+            (side, list(group))
+            for side, group in groupby(
+                secretariats, key=lambda s: s.side.name if s.side else _("Shared")
+            )
+        ],
+        "participants": participants,
+        "subnational_by_country": [
+            (country, list(group))
+            for country, group in groupby(
+                mechanism.subnational_participants.all(),
+                key=lambda p: p.country.name,
+            )
+        ],
+        "figure_groups": figure_rows(mechanism.figures.all()),
+        "json_ld": mechanism_json_ld(request, mechanism, children, participants),
+    }
+    return render(request, "mechanisms/detail.html", context)

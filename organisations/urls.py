@@ -8,11 +8,3 @@ urlpatterns = [
     path("", views.organisation_list, name="list"),
     path("<slug:slug>/", views.organisation_detail, name="detail"),
 ]
-
-sector_patterns = (
-    [
-        path("", views.sector_list, name="list"),
-        path("<slug:slug>/", views.sector_detail, name="detail"),
-    ],
-    "sectors",
-)

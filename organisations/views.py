@@ -1,26 +1,417 @@
-from django.shortcuts import get_object_or_404, render
+"""Public pages of organisations, and the faceted listing both apps' lists use."""
 
-from .models import Organisation, Sector
+from itertools import groupby
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from coopdir import search
+
+from .filters import OrganisationFilter
+from .models import KeyFigure, Membership, Organisation, Sector, Status
+from .regions import Region
+
+PAGE_SIZE = 20
+FACET_LABELS = {
+    "type": gettext_lazy("Type"),
+    "country": gettext_lazy("Country"),
+    "region": gettext_lazy("Region"),
+    "sector": gettext_lazy("Sector"),
+    "kind": gettext_lazy("Kind"),
+    "scope": gettext_lazy("Scope"),
+}
+# Parameters that choose how to show results rather than which: never chips.
+VIEW_PARAMS = ("q", "ordering", "page")
+
+
+def clean_params(query_dict):
+    """Return GET parameters as the filters should see them, and notes for the user.
+
+    NUL bytes go (no database stores them), empty values go (an empty form field
+    means "any"), and an over-long query is shortened rather than ignored.
+    """
+    params, notes = QueryDict(mutable=True), []
+    for key, values in query_dict.lists():
+        kept = [v.replace("\x00", "") for v in values]
+        kept = [v for v in kept if v.strip()]
+        if kept:
+            params.setlist(key.replace("\x00", ""), kept)
+    query = params.get("q", "")
+    if len(query) > search.MAX_QUERY_LENGTH:
+        params["q"] = query[: search.MAX_QUERY_LENGTH]
+        notes.append(
+            _("Your search was shortened to its first %(n)s characters.")
+            % {"n": search.MAX_QUERY_LENGTH}
+        )
+    return params, notes
+
+
+def url_with(params, **changes):
+    """Return "?…" for params with changes applied (None removes a key)."""
+    new = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            new.pop(key, None)
+        elif isinstance(value, list):
+            new.setlist(key, value)
+        else:
+            new[key] = value
+    if "page" not in changes:
+        new.pop("page", None)
+    encoded = new.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def toggled(params, key, value):
+    values = params.getlist(key)
+    if value in values:
+        return url_with(params, **{key: [v for v in values if v != value] or None})
+    return url_with(params, **{key: [*values, value]})
+
+
+def valid_params(filterset, params, facets):
+    """Drop the parameters the filterset refused, returning messages naming them."""
+    messages = []
+    if filterset.is_valid():
+        return messages
+    for name, errors in filterset.errors.items():
+        label = FACET_LABELS.get(name) or filterset.filters[name].label or name
+        for error in errors:
+            messages.append(f"{label}: {error}")
+        params.pop(name, None)
+    return messages
+
+
+def value_label(facet, value):
+    """Return the label of a selected value that has no count in the result set."""
+    if facet == "country":
+        return countries.name(value) or value
+    if facet == "region":
+        return str(Region(value).label) if value in Region.values else value
+    if facet == "sector":
+        sector = Sector.objects.filter(slug=value).first()
+        return sector.name if sector else value
+    return value
+
+
+def facet_groups(params, counts, facets, labels=None):
+    """Return the facets to show: each value with its count, state and toggle URL."""
+    labels = labels or {}
+    groups = []
+    for facet in facets:
+        rows = list(counts.get(facet, []))
+        selected = params.getlist(facet)
+        present = {row["value"] for row in rows}
+        for value in selected:
+            if value not in present:
+                label = labels.get((facet, value)) or value_label(facet, value)
+                rows.append({"value": value, "label": label, "count": 0})
+        values = [
+            {
+                **row,
+                "selected": row["value"] in selected,
+                "url": toggled(params, facet, row["value"]),
+            }
+            for row in rows
+        ]
+        if values:
+            groups.append(
+                {"name": facet, "label": FACET_LABELS[facet], "values": values}
+            )
+    return groups
+
+
+def chips(params, groups):
+    """Return the selected filters, each with the URL that removes it."""
+    found = []
+    for group in groups:
+        for value in group["values"]:
+            if value["selected"]:
+                found.append(
+                    {
+                        "facet": group["label"],
+                        "label": value["label"],
+                        "url": value["url"],
+                    }
+                )
+    return found
+
+
+def choice_labels(filterset):
+    """Return {(facet, value): label} for the facets whose values are choices."""
+    labels = {}
+    for facet in ("kind", "scope"):
+        if facet in filterset.filters:
+            for value, label in filterset.filters[facet].extra["choices"]:
+                labels[(facet, value)] = str(label)
+    return labels
+
+
+class Listing:
+    """One FilterSet over cleaned GET parameters, with facet counts for its results.
+
+    A facet's own values are counted with that facet's filter removed, so that its
+    other values stay selectable (values OR within a facet, AND across facets).
+    """
+
+    def __init__(self, request, filterset_class, queryset, facets):
+        self.filterset_class, self.queryset, self.facets = (
+            filterset_class,
+            queryset,
+            facets,
+        )
+        self.params, self.messages = clean_params(request.GET)
+        self.filterset = filterset_class(self.params, queryset=queryset)
+        self.messages += valid_params(self.filterset, self.params, facets)
+        self.results = self.filterset.qs
+        self.labels = choice_labels(self.filterset)
+
+    def facet_counts(self):
+        counts = {}
+        unselected = [f for f in self.facets if not self.params.getlist(f)]
+        if unselected:
+            counts.update(search.facet_counts(self.results, unselected))
+        for facet in self.facets:
+            if facet not in unselected:
+                without = self.params.copy()
+                without.pop(facet)
+                others = self.filterset_class(without, queryset=self.queryset).qs
+                counts.update(search.facet_counts(others, [facet]))
+        return counts
+
+    def context(self, request, sorts):
+        page = Paginator(self.results, PAGE_SIZE).get_page(request.GET.get("page"))
+        groups = facet_groups(
+            self.params, self.facet_counts(), self.facets, self.labels
+        )
+        return listing_context(self.params, page, groups, self.messages, sorts)
+
+
+def sort_options(params):
+    """Return the sort choices: relevance only means something for a query."""
+    options = [
+        ("", _("Relevance") if params.get("q") else _("Name (A–Z)")),
+    ]
+    if params.get("q"):
+        options.append(("name", _("Name (A–Z)")))
+    options += [
+        ("-name", _("Name (Z–A)")),
+        ("founded", _("Founding year (oldest first)")),
+        ("-founded", _("Founding year (newest first)")),
+    ]
+    return options
+
+
+def listing_context(params, page, groups, messages, sorts):
+    hidden = [
+        (key, value)
+        for key, values in params.lists()
+        if key not in VIEW_PARAMS
+        for value in values
+    ]
+    return {
+        "page_obj": page,
+        "results": page.object_list,
+        "result_count": page.paginator.count,
+        "facet_groups": groups,
+        "chips": chips(params, groups),
+        "clear_url": url_with(params, **{g["name"]: None for g in groups}),
+        "messages_list": messages,
+        "query": params.get("q", ""),
+        "ordering": params.get("ordering", ""),
+        "sort_options": sorts,
+        "hidden_filters": hidden,
+        "hidden_with_query": hidden + [("q", params["q"])]
+        if params.get("q")
+        else hidden,
+        "prev_url": url_with(params, page=str(page.previous_page_number()))
+        if page.has_previous()
+        else "",
+        "next_url": url_with(params, page=str(page.next_page_number()))
+        if page.has_next()
+        else "",
+        "canonical_query": canonical_query(params),
+    }
+
+
+def canonical_query(params):
+    """Return the filters that define a result set, without view choices."""
+    query = url_with(params, ordering=None, page=None)
+    return "" if query == "?" else query
 
 
 def organisation_list(request):
-    organisations = Organisation.objects.published().for_list()
-    return render(request, "organisations/list.html", {"organisations": organisations})
+    listing = Listing(
+        request,
+        OrganisationFilter,
+        Organisation.objects.published().for_list(),
+        ("country", "region", "sector", "kind"),
+    )
+    context = listing.context(request, sort_options(listing.params))
+    return render(request, "organisations/list.html", context)
+
+
+def visible(record, user):
+    return record is not None and (
+        record.status == Status.PUBLISHED or (user.is_active and user.is_staff)
+    )
+
+
+def figure_rows(figures):
+    """Return [(period label, [(figure, depth), …]), …], parts under their totals."""
+    figures = list(figures)
+    by_parent = {}
+    for figure in figures:
+        by_parent.setdefault(figure.parent_id, []).append(figure)
+    ids = {figure.pk for figure in figures}
+    roots = [f for f in figures if f.parent_id is None or f.parent_id not in ids]
+
+    def walk(figure, depth, seen):
+        yield figure, depth
+        for part in by_parent.get(figure.pk, []):
+            if part.pk not in seen:
+                yield from walk(part, depth + 1, seen | {part.pk})
+
+    def period(figure):
+        if figure.period == KeyFigure.Period.YEAR:
+            return str(figure.year)
+        if figure.as_of:
+            return _("At present (as of %(date)s)") % {"date": figure.as_of}
+        return _("At present")
+
+    groups = []
+    for label, group in groupby(roots, key=period):
+        rows = [row for root in group for row in walk(root, 0, {root.pk})]
+        groups.append((label, rows))
+    return groups
+
+
+def mechanism_roles(organisation, user):
+    """Return [(mechanism, [role description, …]), …] through reverse relations."""
+    roles = {}
+    for secretariat in organisation.secretariats.all():
+        if visible(secretariat.mechanism, user):
+            text = secretariat.get_role_display()
+            if secretariat.side:
+                text = _("%(role)s (%(side)s side)") % {
+                    "role": text,
+                    "side": secretariat.side.name,
+                }
+            roles.setdefault(secretariat.mechanism, []).append(text)
+    for participation in organisation.participations.all():
+        if visible(participation.mechanism, user):
+            text = participation.get_role_display()
+            if participation.person_name:
+                text = f"{text}: {participation.person_name}"
+                if participation.person_title:
+                    text = f"{text}, {participation.person_title}"
+            roles.setdefault(participation.mechanism, []).append(text)
+    return sorted(roles.items(), key=lambda item: item[0].name.casefold())
+
+
+def organisation_json_ld(request, organisation, children, members, memberships):
+    def ref(other):
+        return {
+            "@type": "Organization",
+            "name": other.name,
+            "url": request.build_absolute_uri(other.get_absolute_url()),
+        }
+
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": organisation.name,
+        "url": request.build_absolute_uri(organisation.get_absolute_url()),
+    }
+    alternates = [organisation.acronym, organisation.native_name] + [
+        name.name for name in organisation.other_names.all()
+    ]
+    if any(alternates):
+        data["alternateName"] = [name for name in alternates if name]
+    if organisation.summary:
+        data["description"] = organisation.summary
+    if organisation.founded_display:
+        data["foundingDate"] = organisation.founded_display
+    if organisation.website:
+        data["sameAs"] = organisation.website
+    if organisation.hq_country:
+        data["address"] = {
+            "@type": "PostalAddress",
+            "addressCountry": organisation.hq_country.code,
+            **(
+                {"addressLocality": organisation.hq_city}
+                if organisation.hq_city
+                else {}
+            ),
+        }
+    if visible(organisation.parent, request.user):
+        data["parentOrganization"] = ref(organisation.parent)
+    if children:
+        data["subOrganization"] = [ref(child) for child in children]
+    if members:
+        data["member"] = [ref(m.member) for m in members]
+    if memberships:
+        data["memberOf"] = [ref(m.organisation) for m in memberships]
+    return data
 
 
 def organisation_detail(request, slug):
+    user = request.user
+    shown = Organisation.objects.visible_to(user)
     organisation = get_object_or_404(
-        Organisation.objects.visible_to(request.user), slug=slug
+        shown.select_related("parent").prefetch_related(
+            "other_names",
+            "countries",
+            "regions_served",
+            "sectors",
+            "sources",
+            "duties",
+            Prefetch("children", queryset=shown.order_by("relation_to_parent", "name")),
+            Prefetch(
+                "members",
+                queryset=Membership.objects.filter(member__in=shown).select_related(
+                    "member"
+                ),
+            ),
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(
+                    organisation__in=shown
+                ).select_related("organisation"),
+            ),
+            Prefetch(
+                "key_figures",
+                queryset=KeyFigure.objects.select_related("source", "sector"),
+            ),
+            "secretariats__mechanism",
+            "participations__mechanism",
+        ),
+        slug=slug,
     )
-    return render(request, "organisations/detail.html", {"organisation": organisation})
-
-
-def sector_list(request):
-    return render(
-        request, "organisations/sector_list.html", {"sectors": Sector.objects.all()}
-    )
-
-
-def sector_detail(request, slug):
-    sector = get_object_or_404(Sector, slug=slug)
-    return render(request, "organisations/sector_detail.html", {"sector": sector})
+    children = list(organisation.children.all())
+    members = list(organisation.members.all())
+    memberships = list(organisation.memberships.all())
+    context = {
+        "organisation": organisation,
+        "parent": organisation.parent if visible(organisation.parent, user) else None,
+        "children_by_relation": [
+            (key, list(group))
+            for key, group in groupby(
+                children,
+                key=lambda c: c.get_relation_to_parent_display() or _("Other"),
+            )
+        ],
+        "members": members,
+        "memberships": memberships,
+        "figure_groups": figure_rows(organisation.key_figures.all()),
+        "mechanism_roles": mechanism_roles(organisation, user),
+        "json_ld": organisation_json_ld(
+            request, organisation, children, members, memberships
+        ),
+    }
+    return render(request, "organisations/detail.html", context)

@@ -1,0 +1,58 @@
+"""Template filters the public pages of both apps share."""
+
+import json
+
+import markdown as markdown_lib
+import nh3
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# What a description may keep after Markdown: text structure and links, no images,
+# no tables, nothing that runs or loads anything.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "dl", "dt", "em", "h2", "h3",
+    "h4", "i", "li", "ol", "p", "pre", "strong", "sub", "sup", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
+JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def markdown(text):
+    """Render staff-written Markdown as sanitised HTML."""
+    if not text:
+        return ""
+    html = markdown_lib.markdown(str(text), output_format="html")
+    return mark_safe(
+        nh3.clean(
+            html,
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )
+
+
+@register.filter
+def json_ld(data):
+    """Return data as a schema.org JSON-LD script element, safe inside HTML."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_ESCAPES)),
+    )
+
+
+@register.filter
+def verbose_name(record):
+    return record._meta.verbose_name
+
+
+@register.filter
+def model_name(record):
+    return record._meta.model_name
