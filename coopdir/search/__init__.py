@@ -1,19 +1,34 @@
 """The one search interface of the pages and the API, over both kinds of record.
 
-    search(queryset, query)  -> the queryset narrowed to matches, annotated with
-                                ``search_rank`` (higher is better), best first,
-                                ties broken by name
-    normalise_query(query)   -> the query as the engine sees it (trimmed, NUL-free)
+    search(queryset, query)   -> the queryset narrowed to matches, annotated with
+                                 ``search_rank`` (higher is better), best first,
+                                 ties broken by name
+    search_all(query, querysets, limit=None)
+                              -> [(record, rank)] over several kinds, best first
+    suggest(query)            -> a corrected query ("did you mean") or ""
+    snippet(record, query)    -> HTML: the text that matched, query words in <mark>
+    highlight(text, query)    -> HTML: text with the query words in <mark>
+    normalise_query(query)    -> the query as the engine sees it (trimmed, NUL-free)
+    facet_counts(queryset, facets)
 
-This first backend is a portable one (case-insensitive substring match over names,
-acronyms, other names, summaries and descriptions); the FTS5 / PostgreSQL engines of
-issue #5 replace it behind the same functions. The module imports no app models at
-import time, so the apps' filters may use it without an import cycle.
+Ranks are tiers, the same on both engines: 4 an exact name or acronym (any name, in
+any script), 3 every word found in the names, 2 every word found somewhere, 1 found
+only once a typo is forgiven. The engines (SQLite FTS5, PostgreSQL tsvector) are in
+coopdir.search.engine; text analysis in coopdir.search.text. The module imports no app
+models at import time, so the apps' filters may use it without an import cycle.
 """
 
+import re
+
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from . import engine, text
 
 MAX_QUERY_LENGTH = 500
+EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 
 
 def normalise_query(query):
@@ -21,54 +36,182 @@ def normalise_query(query):
     return " ".join(str(query or "").replace("\x00", " ").split())[:MAX_QUERY_LENGTH]
 
 
+def plan(query):
+    """Return the Terms of query, each with the indexed words one typo away."""
+    terms = text.parse(normalise_query(query))
+    wanted = {}
+    for term in terms:
+        alternative = term.alternatives[0]
+        if len(term.alternatives) == 1 and len(alternative.tokens) == 1:
+            word = alternative.tokens[0]
+            if text.is_fuzzy_word(word):
+                wanted[id(term)] = (word, text.edits1(word))
+    if wanted:
+        known = engine.known_words(set().union(*(c for _, c in wanted.values())))
+        for term in terms:
+            if id(term) in wanted:
+                word, candidates = wanted[id(term)]
+                term.fuzzy = sorted(
+                    c for c in candidates & known if not c.startswith(word)
+                )
+    return terms
+
+
+def _in(model, sql_params):
+    sql, params = sql_params
+    return Q(pk__in=RawSQL(sql, params))
+
+
 def search(queryset, query):
     """Return the matches of query in queryset, best first, with search_rank."""
     query = normalise_query(query)
     if not query:
         return queryset.annotate(search_rank=Value(0, output_field=IntegerField()))
-    words = query.split()
-    name_fields = ["name", "acronym", "native_name", "other_names__name"]
-    text_fields = ["summary", "description"]
-    match = Q()
-    for word in words:
-        any_field = Q()
-        for field in name_fields + text_fields:
-            any_field |= Q(**{f"{field}__icontains": word})
-        match &= any_field
+    terms = plan(query)
+    if not terms:
+        return queryset.none().annotate(
+            search_rank=Value(0, output_field=IntegerField())
+        )
     model = queryset.model
-    pks = model.objects.filter(match).values("pk")
-    exact = Q(name__iexact=query) | Q(acronym__iexact=query)
-    in_name = Q()
-    for word in words:
-        in_name &= (
-            Q(name__icontains=word)
-            | Q(acronym__icontains=word)
-            | Q(native_name__icontains=word)
+    strict = engine.compile_query(terms)
+    fuzzy = any(term.fuzzy for term in terms)
+    matches = engine.compile_query(terms, fuzzy=True) if fuzzy else strict
+    names = engine.compile_query(terms, names_only=True)
+    tiers = [
+        When(_in(model, engine.key_sql(model, text.key(query))), then=Value(EXACT)),
+        When(_in(model, engine.match_sql(model, names)), then=Value(NAME)),
+    ]
+    if fuzzy:
+        tiers.append(
+            When(_in(model, engine.match_sql(model, strict)), then=Value(TEXT))
         )
     return (
-        queryset.filter(pk__in=pks)
+        queryset.filter(_in(model, engine.match_sql(model, matches)))
         .annotate(
             search_rank=Case(
-                When(exact, then=Value(3)),
-                When(in_name, then=Value(2)),
-                default=Value(1),
+                *tiers,
+                default=Value(TYPO if fuzzy else TEXT),
                 output_field=IntegerField(),
             )
         )
-        .order_by("-search_rank", "name")
+        .order_by("-search_rank", "name", "pk")
     )
 
 
-def search_all(query, querysets):
+def search_all(query, querysets, limit=None):
     """Return [(record, rank)] over several querysets, best first, ties by name.
 
     querysets are already narrowed to what the caller may see (e.g. published()).
+    With limit, at most that many hits (the best ones) are returned.
     """
     hits = []
     for queryset in querysets:
-        hits.extend((record, record.search_rank) for record in search(queryset, query))
-    hits.sort(key=lambda hit: (-hit[1], hit[0].name.casefold()))
-    return hits
+        results = search(queryset, query)
+        if limit is not None:
+            results = results[:limit]
+        hits.extend((record, record.search_rank) for record in results)
+    hits.sort(key=lambda hit: (-hit[1], hit[0].name.casefold(), hit[0].pk))
+    return hits if limit is None else hits[:limit]
+
+
+def suggest(query):
+    """Return the query with unknown words replaced by close indexed ones, or ""."""
+    query = normalise_query(query)
+    changed, words = False, []
+    for word in query.split():
+        folded = text.tokens(word)
+        if (
+            len(folded) == 1
+            and folded[0].isascii()
+            and folded[0].isalpha()
+            and len(folded[0]) >= 3
+            and not engine.has_prefix(folded[0])
+        ):
+            close = engine.similar_words(folded[0], limit=1)
+            if close:
+                words.append(close[0])
+                changed = True
+                continue
+        words.append(word)
+    return " ".join(words) if changed else ""
+
+
+# --- showing why a record matched -----------------------------------------------
+
+
+def _matchers(query):
+    words, prefixes, runs = set(), set(), set()
+    for term in plan(query):
+        for alternative in term.alternatives:
+            for index, token in enumerate(alternative.tokens):
+                if text.CJK_RUN.fullmatch(token):
+                    continue
+                last = index == len(alternative.tokens) - 1
+                (prefixes if alternative.prefix and last else words).add(token)
+        words.update(term.fuzzy)
+        runs.update(text.CJK_RUN.findall(term.text))
+    return words, prefixes, runs
+
+
+def _spans(value, matchers):
+    words, prefixes, runs = matchers
+    spans = []
+    for match in text.WORD.finditer(value):
+        folded = text.fold(match.group(0))
+        if text.CJK_RUN.search(folded):
+            continue
+        if folded in words or any(folded.startswith(p) for p in prefixes):
+            spans.append((match.start(), match.end()))
+    for run in runs:
+        spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(run), value))
+    return sorted(spans)
+
+
+def _marked(value, spans):
+    out, position = [], 0
+    for start, end in spans:
+        if start < position:
+            continue
+        out.append(escape(value[position:start]))
+        out.append(f"<mark>{escape(value[start:end])}</mark>")
+        position = end
+    out.append(escape(value[position:]))
+    return mark_safe("".join(out))
+
+
+def highlight(value, query):
+    """Return value as HTML with the words query matches in <mark>."""
+    value = str(value or "")
+    return _marked(value, _spans(value, _matchers(query)))
+
+
+def snippet(record, query, length=200):
+    """Return HTML: the part of the record's texts that matched query, marked.
+
+    The first of summary, description and purpose that matches, cut to about length
+    characters around the first match; the summary when none does.
+    """
+    matchers = _matchers(query)
+    fields = ("summary", "description", "purpose")
+    for field in fields:
+        value = str(getattr(record, field, "") or "")
+        spans = _spans(value, matchers)
+        if not spans:
+            continue
+        first = spans[0][0]
+        start = max(0, first - length // 3)
+        if start:
+            space = value.rfind(" ", 0, start)
+            start = space + 1 if space > start - 20 else start
+        end = min(len(value), start + length)
+        piece = value[start:end]
+        shifted = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+        html = _marked(piece, shifted)
+        prefix = "… " if start else ""
+        suffix = " …" if end < len(value) else ""
+        return mark_safe(f"{prefix}{html}{suffix}")
+    summary = str(getattr(record, "summary", "") or "")
+    return escape(summary[:length])
 
 
 from .facets import FACETS, facet_counts  # noqa: E402
@@ -77,7 +220,10 @@ __all__ = [
     "FACETS",
     "MAX_QUERY_LENGTH",
     "facet_counts",
+    "highlight",
     "normalise_query",
     "search",
     "search_all",
+    "snippet",
+    "suggest",
 ]

@@ -22,4 +22,6 @@ class Command(BaseCommand):
             settings.BASE_DIR / "fixtures" / f"{name}.json" for name in SEED_FIXTURES
         ]
         call_command("loaddata", *fixtures, verbosity=options["verbosity"])
+        # Fixture rows are raw saves in any order: rebuild the index once, whole.
+        call_command("rebuild_search_index", verbosity=0)
         self.stdout.write(self.style.SUCCESS("Seed data loaded."))

@@ -1,0 +1,47 @@
+"""Rebuilding the whole index from the records (after bulk writes, or on demand)."""
+
+from django.db import transaction
+from django.db.models import Q
+
+from . import engine
+
+CHUNK = 2000
+
+
+def record_models():
+    from mechanisms.models import Mechanism
+    from organisations.models import Organisation
+
+    return [Organisation, Mechanism]
+
+
+def rebuild(models=None, progress=None):
+    """Rebuild the index of models (default: all) in one transaction.
+
+    progress, when given, is called with the number of records just indexed.
+    """
+    models = models or record_models()
+    with transaction.atomic():
+        engine.clear_words()
+        for model in models:
+            engine.clear(model)
+            pks = model._base_manager.order_by("pk").values_list("pk", flat=True)
+            last = 0
+            while True:
+                chunk = list(pks.filter(pk__gt=last)[:CHUNK])
+                if not chunk:
+                    break
+                docs = engine.build_documents(
+                    model, Q(pk__gte=chunk[0], pk__lte=chunk[-1])
+                )
+                engine.write_documents(model, docs, fresh=True)
+                last = chunk[-1]
+                if progress:
+                    progress(len(chunk))
+        engine.bump_version()
+        if engine.is_postgres():
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                for model in models:
+                    cursor.execute(f"ANALYZE {engine.table(model)}")

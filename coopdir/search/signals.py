@@ -1,0 +1,120 @@
+"""Keep the search index in step with every write, in the writer's transaction.
+
+Admin edits, API writes, imports and fixtures all go through save(), delete() or the
+many-to-many managers, so these receivers see them all (fixture loads too: a raw
+save indexes what is already there, and each later row re-indexes its record).
+Bulk writes that bypass signals (bulk_create, queryset.update) must call
+coopdir.search.engine.index_records or rebuild the index themselves.
+"""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from . import engine
+
+
+def _reindex(model, pks):
+    engine.index_records(model, list(pks))
+
+
+def connect():
+    from mechanisms.models import Mechanism, MechanismCountry, MechanismName
+    from organisations.models import (
+        Organisation,
+        OrganisationCountry,
+        OrganisationName,
+        Sector,
+    )
+
+    def record_saved(sender, instance, **kwargs):
+        _reindex(sender, [instance.pk])
+
+    def record_deleted(sender, instance, **kwargs):
+        engine.delete_documents(sender, [instance.pk])
+        engine.bump_version()
+
+    for model in (Organisation, Mechanism):
+        post_save.connect(
+            record_saved, sender=model, dispatch_uid=f"search-{model}", weak=False
+        )
+        post_delete.connect(
+            record_deleted, sender=model, dispatch_uid=f"search-del-{model}", weak=False
+        )
+
+    # Rows that belong to one record: other names and countries.
+    for row_model, owner, fk in (
+        (OrganisationName, Organisation, "organisation_id"),
+        (OrganisationCountry, Organisation, "organisation_id"),
+        (MechanismName, Mechanism, "mechanism_id"),
+        (MechanismCountry, Mechanism, "mechanism_id"),
+    ):
+
+        def row_changed(sender, instance, owner=owner, fk=fk, **kwargs):
+            _reindex(owner, [getattr(instance, fk)])
+
+        post_save.connect(row_changed, sender=row_model, weak=False)
+        post_delete.connect(row_changed, sender=row_model, weak=False)
+
+    for owner in (Organisation, Mechanism):
+        through = owner.sectors.through
+
+        def sectors_changed(
+            sender, instance, action, reverse, pk_set, owner=owner, **kwargs
+        ):
+            if action not in ("post_add", "post_remove", "post_clear", "pre_clear"):
+                return
+            if not reverse:
+                _reindex(owner, [instance.pk])
+            elif action == "pre_clear":
+                # Sector.organisations.clear(): note who loses it before it goes.
+                instance._search_cleared = list(
+                    getattr(
+                        instance,
+                        owner._meta.get_field("sectors").remote_field.related_name,
+                    ).values_list("pk", flat=True)
+                )
+            elif action == "post_clear":
+                _reindex(owner, getattr(instance, "_search_cleared", []))
+            else:
+                _reindex(owner, pk_set or [])
+
+        m2m_changed.connect(sectors_changed, sender=through, weak=False)
+
+    def sector_saved(sender, instance, created, raw=False, **kwargs):
+        if created:
+            return
+        # A renamed sector: every record in it carries the old name.
+        for owner in (Organisation, Mechanism):
+            pks = owner.sectors.through.objects.filter(sector_id=instance.pk)
+            fk = f"{owner._meta.model_name}_id"
+            pks = list(pks.values_list(fk, flat=True))
+            for start in range(0, len(pks), 2000):
+                _reindex(owner, pks[start : start + 2000])
+
+    post_save.connect(
+        sector_saved, sender=Sector, dispatch_uid="search-sector", weak=False
+    )
+
+    def sector_deleting(sender, instance, **kwargs):
+        # Its through rows go without signals: note whose documents name it.
+        instance._search_holders = [
+            (
+                owner,
+                list(
+                    owner.objects.filter(sectors=instance).values_list("pk", flat=True)
+                ),
+            )
+            for owner in (Organisation, Mechanism)
+        ]
+
+    def sector_deleted(sender, instance, **kwargs):
+        for owner, pks in getattr(instance, "_search_holders", []):
+            for start in range(0, len(pks), 2000):
+                _reindex(owner, pks[start : start + 2000])
+        engine.bump_version()
+
+    pre_delete.connect(
+        sector_deleting, sender=Sector, dispatch_uid="search-sector-pre", weak=False
+    )
+    post_delete.connect(
+        sector_deleted, sender=Sector, dispatch_uid="search-sector-del", weak=False
+    )

@@ -1,0 +1,193 @@
+"""What search must get right; the same tests run on SQLite and on PostgreSQL."""
+
+import pytest
+
+from coopdir.search import (
+    EXACT,
+    NAME,
+    TEXT,
+    TYPO,
+    highlight,
+    search,
+    search_all,
+    snippet,
+    suggest,
+)
+from mechanisms.models import Mechanism
+from organisations.models import Organisation
+from tests.factories import (
+    MechanismFactory,
+    OrganisationFactory,
+    OrganisationNameFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def found(query, model=Organisation):
+    return [record.name for record in search(model.objects.all(), query)]
+
+
+def ranks(query, model=Organisation):
+    return [(r.name, r.search_rank) for r in search(model.objects.all(), query)]
+
+
+def test_it_ranks_exact_names_then_name_words_then_texts_ties_by_name():
+    OrganisationFactory(name="Beta Trade Council", summary="")
+    OrganisationFactory(name="Zeta Group", summary="A trade council of sorts")
+    OrganisationFactory(name="Trade Council")
+    OrganisationFactory(name="Alpha Trade Council")
+    OrganisationFactory(name="Unrelated", summary="nothing here")
+    assert ranks("trade council") == [
+        ("Trade Council", EXACT),
+        ("Alpha Trade Council", NAME),
+        ("Beta Trade Council", NAME),
+        ("Zeta Group", TEXT),
+    ]
+
+
+def test_it_ranks_an_exact_acronym_or_other_name_first():
+    OrganisationFactory(name="All About ICA Matters")
+    OrganisationFactory(name="International Cooperative Alliance", acronym="ICA")
+    china_coop = OrganisationFactory(name="All-China Federation")
+    OrganisationNameFactory(organisation=china_coop, name="China Co-op")
+    assert found("ica")[0] == "International Cooperative Alliance"
+    assert ranks("china co-op")[0] == ("All-China Federation", EXACT)
+
+
+def test_it_ignores_case_and_accents():
+    OrganisationFactory(name="Coopérative Agricole de Zürich")
+    OrganisationFactory(name="Smørrebrød Łódź Union")
+    assert found("cooperative") == ["Coopérative Agricole de Zürich"]
+    assert found("ZURICH") == ["Coopérative Agricole de Zürich"]
+    assert found("COOPÉRATIVE") == ["Coopérative Agricole de Zürich"]
+    assert found("smorrebrod lodz") == ["Smørrebrød Łódź Union"]
+
+
+def test_it_finds_prefixes_phrases_and_punctuated_words():
+    OrganisationFactory(name="China-Finland Committee for Innovative Cooperation")
+    OrganisationFactory(name="Finland Committee of China Traders")
+    OrganisationFactory(name="Co-op Bank")
+    assert found("coop") == [
+        "China-Finland Committee for Innovative Cooperation",
+        "Co-op Bank",
+    ]
+    assert found("co-op") == ["Co-op Bank"]
+    assert found("China-Finland") == [
+        "China-Finland Committee for Innovative Cooperation"
+    ]
+    assert found('"finland committee"') == [
+        "China-Finland Committee for Innovative Cooperation",
+        "Finland Committee of China Traders",
+    ]
+    assert found('"committee of china"') == ["Finland Committee of China Traders"]
+    assert found("innov coop") == ["China-Finland Committee for Innovative Cooperation"]
+
+
+def test_it_finds_chinese_by_characters_and_by_pinyin():
+    OrganisationFactory(
+        name="All China Federation of Supply and Marketing Cooperatives",
+        native_name="中华全国供销合作总社",
+        hq_country="BE",
+    )
+    OrganisationFactory(
+        name="Other", native_name="中国机电产品进出口商会", hq_country="BE"
+    )
+    OrganisationFactory(
+        name="Text only", summary="它是供销合作社的成员", hq_country="BE"
+    )
+    assert found("供销") == [
+        "All China Federation of Supply and Marketing Cooperatives",
+        "Text only",
+    ]
+    assert found("供销合作总社") == [
+        "All China Federation of Supply and Marketing Cooperatives"
+    ]
+    assert found("全国供销")[0] == (
+        "All China Federation of Supply and Marketing Cooperatives"
+    )
+    assert found("机电") == ["Other"]
+    assert found("gongxiao") == [
+        "All China Federation of Supply and Marketing Cooperatives"
+    ]
+    assert found("gongxiaohezuo") == [
+        "All China Federation of Supply and Marketing Cooperatives"
+    ]
+    assert found("销总") == []
+
+
+def test_it_finds_sector_and_country_names_in_english_and_chinese():
+    farming = SectorFactory(name="Agriculture", name_zh="农业", slug="agriculture")
+    OrganisationFactory(name="Alpha", hq_country="FI", sectors=[farming])
+    OrganisationFactory(name="Beta", hq_country="IT")
+    assert found("agriculture") == ["Alpha"]
+    assert found("农业") == ["Alpha"]
+    assert found("finland") == ["Alpha"]
+    assert found("芬兰") == ["Alpha"]
+    assert found("italy") == ["Beta"]
+
+
+def test_it_forgives_one_typo_in_a_long_word_and_ranks_it_below_exact():
+    OrganisationFactory(name="Cooperative Union")
+    OrganisationFactory(name="Cooperation Office")
+    assert found("coperative") == ["Cooperative Union"]  # missing letter
+    assert found("cooperativve") == ["Cooperative Union"]  # extra letter
+    assert found("cooperatuve") == ["Cooperative Union"]  # wrong letter
+    assert ranks("cooperatuve") == [("Cooperative Union", TYPO)]
+    OrganisationFactory(name="Cooperatuve Misspelt Union")
+    assert ranks("cooperatuve") == [
+        ("Cooperatuve Misspelt Union", NAME),
+        ("Cooperative Union", TYPO),
+    ]
+    # Short words are not corrected: too many neighbours.
+    OrganisationFactory(name="Bank")
+    assert found("bonk") == []
+
+
+def test_it_suggests_a_correction_when_nothing_matches():
+    OrganisationFactory(name="Cooperative Union", summary="machinery exports")
+    assert found("machinnery exprots") == []
+    assert suggest("machinnery exprots") == "machinery exports"
+    assert suggest("cooperative") == ""
+
+
+def test_it_searches_mechanisms_and_both_kinds_together():
+    MechanismFactory(name="China-Italy Business Forum", purpose="Trade and investment")
+    OrganisationFactory(name="Italian Trade Agency", acronym="ITA")
+    assert found("forum", Mechanism) == ["China-Italy Business Forum"]
+    assert found("investment", Mechanism) == ["China-Italy Business Forum"]
+    hits = search_all("trade", [Organisation.objects.all(), Mechanism.objects.all()])
+    assert [(record.name, rank) for record, rank in hits] == [
+        ("Italian Trade Agency", NAME),
+        ("China-Italy Business Forum", TEXT),
+    ]
+    assert len(search_all("trade", [Organisation.objects.all()], limit=1)) == 1
+
+
+def test_it_keeps_to_the_given_queryset_and_survives_odd_input():
+    OrganisationFactory(name="Draft Union", status="draft")
+    OrganisationFactory(name="Published Union")
+    assert [o.name for o in search(Organisation.objects.published(), "union")] == [
+        "Published Union"
+    ]
+    for odd in ['"', "***", "a OR b", "NEAR(x)", "'; DROP TABLE x", "(", "-", "\\"]:
+        assert isinstance(found(odd), list)
+    assert found("AND") == []
+
+
+def test_it_highlights_and_cuts_snippets_around_the_match():
+    record = OrganisationFactory(
+        name="Union",
+        summary="",
+        description="Lots of words before. " * 20 + "It runs Coopérative stores <b>.",
+    )
+    html = snippet(record, "cooperative")
+    assert "<mark>Coopérative</mark>" in html
+    assert "&lt;b&gt;" in html
+    assert html.startswith("… ")
+    assert str(highlight("供销合作总社", "供销")) == "<mark>供销</mark>合作总社"
+    assert (
+        str(highlight("Co-op <x>", "co-op"))
+        == "<mark>Co</mark>-<mark>op</mark> &lt;x&gt;"
+    )
