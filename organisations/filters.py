@@ -84,8 +84,36 @@ class SearchFilter(django_filters.CharFilter):
         return search.search(qs, value) if search.normalise_query(value) else qs
 
 
+def split_commas(data, names):
+    """Return data with "IT,FI" read as IT and FI for each repeatable parameter."""
+    if data is None or not hasattr(data, "getlist"):
+        return data
+    data = data.copy()
+    for name in names:
+        if name in data:
+            values = [part.strip() for v in data.getlist(name) for part in v.split(",")]
+            data.setlist(name, [value for value in values if value])
+    return data
+
+
 class EntityFilterSet(django_filters.FilterSet):
-    """Filters organisations and mechanisms share, under the same names."""
+    """Filters organisations and mechanisms share, under the same names.
+
+    A repeatable parameter may be repeated (country=IT&country=FI) or carry values
+    separated by commas (country=IT,FI); both mean any of them.
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        repeatable = [
+            name
+            for name, f in self.base_filters.items()
+            if isinstance(
+                f,
+                django_filters.MultipleChoiceFilter
+                | django_filters.ModelMultipleChoiceFilter,
+            )
+        ]
+        super().__init__(split_commas(data, repeatable), *args, **kwargs)
 
     q = SearchFilter()
     country = CountryFilter()
