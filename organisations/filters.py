@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -96,6 +97,16 @@ def split_commas(data, names):
     return data
 
 
+class NullsLastOrderingFilter(django_filters.OrderingFilter):
+    """Ordering that puts records without the value (no founding year) last."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        name = param[1:] if descending else param
+        field = F(self.param_map.get(name, name))
+        return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+
+
 class EntityFilterSet(django_filters.FilterSet):
     """Filters organisations and mechanisms share, under the same names.
 
@@ -133,7 +144,7 @@ class EntityFilterSet(django_filters.FilterSet):
         min_value=1000,
         max_value=9999,
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = NullsLastOrderingFilter(
         fields=(
             ("name", "name"),
             ("founded_year", "founded"),
