@@ -12,7 +12,7 @@ import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, ProtectedError, RestrictedError, Sum
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags
@@ -418,13 +418,14 @@ class EntityViewSetMixin(JSONErrorsMixin):
         with transaction.atomic():
             record = self.get_object()
             check_if_match(request, record)
+            old_status = record.status
             serializer = self.get_serializer(record, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             check_publish(
                 request,
                 type(record),
-                serializer.validated_data.get("status", record.status),
-                record.status,
+                serializer.validated_data.get("status", old_status),
+                old_status,
             )
             record = self._save(serializer)
         return self.respond_with_detail(record)
@@ -437,9 +438,18 @@ class EntityViewSetMixin(JSONErrorsMixin):
                 check_publish(request, type(record), None, record.status)
             try:
                 record.delete()
-            except IntegrityError as error:
+            except (ProtectedError, RestrictedError) as error:
+                objects = getattr(error, "protected_objects", None) or getattr(
+                    error, "restricted_objects", ()
+                )
+                used_by = sorted({str(obj) for obj in objects})[:10]
                 raise serializers.ValidationError(
-                    {api_settings.NON_FIELD_ERRORS_KEY: [str(error)]}
+                    {
+                        api_settings.NON_FIELD_ERRORS_KEY: [
+                            _("Still referred to by: %(objects)s.")
+                            % {"objects": "; ".join(used_by)}
+                        ]
+                    }
                 ) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 

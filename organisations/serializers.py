@@ -1,5 +1,7 @@
 """How organisations, sectors and sources look in the API."""
 
+import copy
+
 from django.urls import reverse
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
@@ -372,7 +374,8 @@ class EntityWriteSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         own = {key: value for key, value in attrs.items() if key not in self.relations}
-        record = self.instance or self.Meta.model()
+        # A copy: a refused change must leave the instance as it was read.
+        record = copy.copy(self.instance) if self.instance else self.Meta.model()
         for key, value in own.items():
             setattr(record, key, value)
         full_clean_or_400(record, exclude=self.relations)

@@ -1,0 +1,395 @@
+import csv
+import io
+
+import pytest
+from django.utils.http import http_date
+from rest_framework.test import APIClient
+
+from organisations.models import Duty, Membership, OrganisationName, Status
+from tests.factories import (
+    KeyFigureFactory,
+    MechanismFactory,
+    OrganisationFactory,
+    ParticipantFactory,
+    SecretariatFactory,
+    SectorFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/organisations/"
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def slugs(response):
+    assert response.status_code == 200, response.content
+    return [item["slug"] for item in response.json()["results"]]
+
+
+def test_it_lists_published_organisations_compactly(api):
+    agriculture = SectorFactory(slug="agriculture")
+    OrganisationFactory(
+        slug="acfsmc",
+        name="All China Federation of Supply and Marketing Cooperatives",
+        acronym="ACFSMC",
+        summary="The apex body.",
+        sectors=[agriculture],
+        countries=["FI"],
+    )
+    OrganisationFactory(slug="hidden", status=Status.DRAFT)
+    response = api.get(LIST)
+    body = response.json()
+    assert body["count"] == 1 and body["next"] is None and body["previous"] is None
+    assert body["results"] == [
+        {
+            "slug": "acfsmc",
+            "url": "http://testserver/api/v1/organisations/acfsmc/",
+            "web_url": "http://testserver/organisations/acfsmc/",
+            "name": "All China Federation of Supply and Marketing Cooperatives",
+            "acronym": "ACFSMC",
+            "kind": "federation",
+            "countries": ["CN", "FI"],
+            "sectors": ["agriculture"],
+            "founded": "",
+            "summary": "The apex body.",
+        }
+    ]
+
+
+def test_it_filters_by_country_repeated_or_comma_separated(api):
+    OrganisationFactory(slug="cn", hq_country="CN")
+    OrganisationFactory(slug="fi", hq_country="FI")
+    OrganisationFactory(slug="it", hq_country="IT")
+    OrganisationFactory(slug="cn-it", hq_country="CN", countries=["IT"])
+    assert sorted(slugs(api.get(LIST, {"country": ["FI", "it"]}))) == [
+        "cn-it",
+        "fi",
+        "it",
+    ]
+    assert sorted(slugs(api.get(LIST + "?country=fi,IT"))) == ["cn-it", "fi", "it"]
+    assert sorted(slugs(api.get(LIST + "?country=FI,&country=CN"))) == [
+        "cn",
+        "cn-it",
+        "fi",
+    ]
+
+
+def test_it_filters_by_sector_including_sub_sectors(api):
+    industry = SectorFactory(slug="industry")
+    machinery = SectorFactory(slug="machinery", parent=industry)
+    banking = SectorFactory(slug="banking")
+    OrganisationFactory(slug="maker", sectors=[machinery])
+    OrganisationFactory(slug="bank", sectors=[banking])
+    OrganisationFactory(slug="both", sectors=[industry, machinery])
+    assert sorted(slugs(api.get(LIST, {"sector": "industry"}))) == ["both", "maker"]
+    assert sorted(slugs(api.get(LIST, {"sector": "machinery"}))) == ["both", "maker"]
+    assert sorted(slugs(api.get(LIST + "?sector=banking,machinery"))) == [
+        "bank",
+        "both",
+        "maker",
+    ]
+
+
+def test_it_filters_by_kind_region_and_years_together(api):
+    OrganisationFactory(slug="old-be", kind="cooperative", hq_country="BE")
+    OrganisationFactory(
+        slug="ica", kind="international", hq_country="BE", founded_year=1895
+    )
+    OrganisationFactory(
+        slug="ccpit", kind="trade_promotion", hq_country="CN", founded_year=1952
+    )
+    OrganisationFactory(slug="za", kind="international", hq_country="ZA")
+    assert slugs(api.get(LIST, {"kind": "international", "region": "europe"})) == [
+        "ica"
+    ]
+    assert sorted(slugs(api.get(LIST + "?kind=international,trade_promotion"))) == [
+        "ccpit",
+        "ica",
+        "za",
+    ]
+    assert slugs(api.get(LIST, {"founded_after": 1900})) == ["ccpit"]
+    assert slugs(api.get(LIST, {"founded_before": "1900"})) == ["ica"]
+    assert slugs(
+        api.get(
+            LIST,
+            {"founded_after": 1890, "founded_before": 1960, "region": "asia-pacific"},
+        )
+    ) == ["ccpit"]
+
+
+def test_it_searches_and_orders(api):
+    OrganisationFactory(slug="b", name="Beta Cooperative Union", founded_year=1990)
+    OrganisationFactory(
+        slug="a", name="Alpha", summary="cooperative", founded_year=1950
+    )
+    OrganisationFactory(slug="c", name="Gamma", founded_year=2000)
+    assert slugs(api.get(LIST, {"q": "cooperative"})) == ["b", "a"]
+    assert slugs(api.get(LIST, {"q": "cooperative", "ordering": "name"})) == ["a", "b"]
+    assert slugs(api.get(LIST, {"ordering": "-founded"})) == ["c", "b", "a"]
+    assert slugs(api.get(LIST, {"ordering": "-name"})) == ["c", "b", "a"]
+
+
+def test_it_adds_facets_for_the_whole_result_set(api):
+    agriculture = SectorFactory(slug="agriculture", name="Agriculture")
+    OrganisationFactory(hq_country="CN", sectors=[agriculture])
+    OrganisationFactory(hq_country="CN", kind="chamber")
+    OrganisationFactory(hq_country="FI")
+    body = api.get(LIST, {"facets": "1", "country": "CN", "page_size": 1}).json()
+    assert len(body["results"]) == 1
+    assert body["facets"]["country"] == [{"value": "CN", "label": "China", "count": 2}]
+    assert {row["value"]: row["count"] for row in body["facets"]["kind"]} == {
+        "federation": 1,
+        "chamber": 1,
+    }
+    assert body["facets"]["sector"][0]["value"] == "agriculture"
+    assert "facets" not in api.get(LIST).json()
+
+
+@pytest.mark.parametrize(
+    "params, parameter",
+    [
+        ({"country": "XX"}, "country"),
+        ({"country": "CN,ZZ"}, "country"),
+        ({"sector": "nope"}, "sector"),
+        ({"kind": "spaceship"}, "kind"),
+        ({"region": "mars"}, "region"),
+        ({"founded_after": "abc"}, "founded_after"),
+        ({"founded_before": "19x5"}, "founded_before"),
+        ({"ordering": "pk"}, "ordering"),
+        ({"q": "x" * 5000}, "q"),
+        ({"q": "a\x00b"}, "q"),
+        ({"page": "abc"}, "page"),
+        ({"facets": "maybe"}, "facets"),
+    ],
+)
+def test_it_names_the_bad_parameter(api, params, parameter):
+    OrganisationFactory()
+    response = api.get(LIST, params)
+    assert response.status_code == 400
+    assert parameter in response.json()
+
+
+def test_it_caps_the_page_size_and_pages(api):
+    for n in range(3):
+        OrganisationFactory(name=f"Org {n}")
+    body = api.get(LIST, {"page_size": 100000}).json()
+    assert body["count"] == 3 and len(body["results"]) == 3
+    body = api.get(LIST, {"page_size": 2, "page": 2}).json()
+    assert len(body["results"]) == 1 and body["next"] is None
+    assert "page_size=2" in body["previous"]
+    assert api.get(LIST, {"page": 9}).status_code == 404
+    assert api.get(LIST + "?page_size=abc").status_code == 200
+
+
+def test_it_gives_a_404_for_an_unknown_slug(api):
+    assert api.get(LIST + "nobody/").status_code == 404
+    assert api.get(LIST + "a%00b/").status_code == 404
+    draft = OrganisationFactory(status=Status.DRAFT)
+    assert api.get(f"{LIST}{draft.slug}/").status_code == 404
+
+
+def test_it_shows_a_complete_nested_detail(api):
+    source = SourceFactory(title="ACFSMC profile")
+    parent = OrganisationFactory(slug="acfsmc", name="ACFSMC")
+    council = OrganisationFactory(
+        slug="council",
+        parent=parent,
+        relation_to_parent="council_body",
+        founded_year=1954,
+        founded_month=7,
+    )
+    council.sources.add(source)
+    OrganisationFactory(slug="secret-child", parent=council, status=Status.DRAFT)
+    OrganisationName.objects.create(
+        organisation=council,
+        name="中华全国供销合作总社理事会",
+        language="zh-Hans",
+        kind="translation",
+    )
+    Duty.objects.create(organisation=council, position=1, text="Second duty")
+    Duty.objects.create(organisation=council, position=0, text="First duty")
+    ica = OrganisationFactory(slug="ica", name="ICA")
+    Membership.objects.create(member=council, organisation=ica, since_year=1985)
+    total = KeyFigureFactory(
+        organisation=council, value="5300000000000", qualifier="about", source=source
+    )
+    KeyFigureFactory(
+        organisation=council, value="12.5", parent=total, change_pct="3.10"
+    )
+    mechanism = MechanismFactory(slug="cicc", name="CICC")
+    SecretariatFactory(mechanism=mechanism, organisation=council, side="CN")
+    ParticipantFactory(
+        mechanism=MechanismFactory(slug="draft-m", status=Status.DRAFT),
+        organisation=council,
+    )
+    ParticipantFactory(
+        mechanism=mechanism,
+        organisation=council,
+        role="chair",
+        person_name="ZHANG Yujing",
+    )
+    body = api.get(LIST + "council/").json()
+    assert body["parent"]["slug"] == "acfsmc"
+    assert body["parent"]["url"] == "http://testserver/api/v1/organisations/acfsmc/"
+    assert body["relation_to_parent"] == "council_body"
+    assert body["children"] == []
+    assert body["founded"] == "1954-07"
+    assert body["other_names"] == [
+        {
+            "name": "中华全国供销合作总社理事会",
+            "language": "zh-Hans",
+            "kind": "translation",
+        }
+    ]
+    assert body["duties"] == ["First duty", "Second duty"]
+    assert body["memberships"][0]["organisation"]["slug"] == "ica"
+    assert body["memberships"][0]["since_year"] == 1985
+    values = {figure["value"] for figure in body["key_figures"]}
+    assert values == {"5300000000000", "12.5"}
+    part = next(f for f in body["key_figures"] if f["value"] == "12.5")
+    assert part["parent"] == total.pk and part["change_pct"] == "3.1"
+    assert body["secretariats"] == [
+        {
+            "mechanism": {
+                "slug": "cicc",
+                "name": "CICC",
+                "url": "http://testserver/api/v1/mechanisms/cicc/",
+            },
+            "role": "chinese_secretariat",
+            "side": "CN",
+            "notes": "",
+        }
+    ]
+    assert [p["mechanism"]["slug"] for p in body["participations"]] == ["cicc"]
+    assert body["participations"][0]["person_name"] == "ZHANG Yujing"
+    assert body["sources"][0]["title"] == "ACFSMC profile"
+    assert body["hq_country"] == {
+        "code": "CN",
+        "name": "China",
+        "region": "asia-pacific",
+    }
+    assert api.get(LIST + "acfsmc/").json()["children"][0]["slug"] == "council"
+    assert api.get(LIST + "ica/").json()["members"][0]["member"]["slug"] == "council"
+
+
+def test_it_shows_drafts_to_staff_only(api, staff_user):
+    OrganisationFactory(slug="draft", status=Status.DRAFT)
+    assert slugs(api.get(LIST)) == []
+    api.force_authenticate(staff_user)
+    assert slugs(api.get(LIST)) == ["draft"]
+    assert api.get(LIST + "draft/").json()["status"] == "draft"
+
+
+def test_it_downloads_a_list_as_csv(api):
+    agriculture = SectorFactory(slug="agriculture")
+    banking = SectorFactory(slug="banking")
+    OrganisationFactory(
+        slug="cn-1",
+        name="Alpha, Inc.",
+        countries=["FI"],
+        sectors=[agriculture, banking],
+    )
+    OrganisationFactory(slug="cn-2", name="Beta")
+    OrganisationFactory(slug="fi", hq_country="FI")
+    for n in range(25):
+        OrganisationFactory(hq_country="CN", name=f"Z {n:02d}")
+    response = api.get(LIST, {"country": "CN", "format": "csv", "ordering": "name"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert len(rows) == 27  # every row, not one page of 20
+    assert rows[0]["name"] == "Alpha, Inc."
+    assert rows[0]["countries"] == "CN; FI"
+    assert rows[0]["sectors"] == "agriculture; banking"
+    assert rows[0]["url"] == "http://testserver/api/v1/organisations/cn-1/"
+    assert response["X-Total-Count"] == "27"
+    error = api.get(LIST, {"country": "XX", "format": "csv"})
+    assert error.status_code == 400 and error.json()["country"]
+
+
+def test_it_gives_json_ld_by_parameter_or_accept_header(api):
+    parent = OrganisationFactory(slug="acfsmc", name="ACFSMC", website="https://x.cn/")
+    OrganisationFactory(slug="council", name="Council", parent=parent)
+    by_format = api.get(LIST + "acfsmc/", {"format": "jsonld"})
+    by_accept = api.get(LIST + "acfsmc/", HTTP_ACCEPT="application/ld+json")
+    assert by_format["Content-Type"] == "application/ld+json"
+    assert by_format.content == by_accept.content
+    document = by_format.json()
+    assert document["@context"]["@vocab"] == "https://schema.org/"
+    assert document["@context"]["org"] == "http://www.w3.org/ns/org#"
+    assert "Organization" in document["@type"]
+    assert document["@id"] == "http://testserver/api/v1/organisations/acfsmc/"
+    assert document["sameAs"] == "https://x.cn/"
+    assert document["org:hasSubOrganization"][0]["name"] == "Council"
+    assert document["address"]["addressCountry"] == "CN"
+
+
+def test_it_answers_304_to_a_repeated_list_request(api):
+    organisation = OrganisationFactory()
+    first = api.get(LIST, {"country": "CN"})
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag and modified
+    again = api.get(LIST, {"country": "CN"}, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    since = api.get(LIST, {"country": "CN"}, HTTP_IF_MODIFIED_SINCE=modified)
+    assert since.status_code == 304
+    assert api.get(LIST, {"country": "FI"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    organisation.name = "Renamed"
+    organisation.save()
+    assert api.get(LIST, {"country": "CN"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    organisation.delete()
+    assert api.get(LIST, {"country": "CN"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_it_answers_304_to_a_repeated_detail_request(api):
+    organisation = OrganisationFactory(slug="ica")
+    first = api.get(LIST + "ica/")
+    etag = first["ETag"]
+    assert first["Last-Modified"] == http_date(organisation.updated_at.timestamp())
+    assert api.get(LIST + "ica/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert (
+        api.get(
+            LIST + "ica/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        ).status_code
+        == 304
+    )
+    jsonld = api.get(LIST + "ica/", {"format": "jsonld"}, HTTP_IF_NONE_MATCH=etag)
+    assert jsonld.status_code == 200 and jsonld["ETag"] != etag
+    organisation.save()
+    assert api.get(LIST + "ica/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_lists_in_a_fixed_number_of_queries(
+    api, count, django_assert_max_num_queries
+):
+    sectors = [SectorFactory(), SectorFactory()]
+    for _ in range(count):
+        parent = OrganisationFactory(sectors=sectors, countries=["FI", "SE"])
+        OrganisationFactory(parent=parent)
+    with django_assert_max_num_queries(5):
+        assert len(api.get(LIST, {"page_size": 100}).json()["results"]) == 2 * count
+    with django_assert_max_num_queries(12):
+        api.get(LIST, {"page_size": 100, "facets": 1, "sector": sectors[0].slug})
+    with django_assert_max_num_queries(5):
+        api.get(LIST, {"format": "csv"})
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_it_shows_a_detail_in_a_fixed_number_of_queries(
+    api, count, django_assert_max_num_queries
+):
+    organisation = OrganisationFactory(slug="big", countries=["FI", "SE"])
+    for _ in range(count):
+        KeyFigureFactory(organisation=organisation)
+        OrganisationFactory(parent=organisation)
+        SecretariatFactory(organisation=organisation)
+        ParticipantFactory(organisation=organisation)
+    with django_assert_max_num_queries(16):
+        assert api.get(LIST + "big/").status_code == 200

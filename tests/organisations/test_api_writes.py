@@ -1,0 +1,187 @@
+import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from organisations.models import Organisation, Status
+from tests.factories import (
+    OrganisationFactory,
+    SecretariatFactory,
+    SectorFactory,
+    SourceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/organisations/"
+EDIT = ["add_organisation", "change_organisation", "delete_organisation"]
+
+
+def client_for(user):
+    client = APIClient()
+    if user is not None:
+        token = Token.objects.create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def make_user(django_user_model, name, perms=(), staff=True):
+    user = django_user_model.objects.create_user(
+        username=name, password="a-Long-test-passphrase-9", is_staff=staff
+    )
+    user.user_permissions.set(Permission.objects.filter(codename__in=perms))
+    return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return client_for(make_user(django_user_model, "editor", EDIT))
+
+
+@pytest.fixture
+def publisher(django_user_model):
+    perms = [*EDIT, "publish_organisation"]
+    return client_for(make_user(django_user_model, "publisher", perms))
+
+
+NEW = {"slug": "new-body", "name": "New body", "kind": "federation", "hq_country": "CN"}
+
+
+def test_it_refuses_writes_without_a_token_of_staff_with_the_permission(
+    django_user_model,
+):
+    assert client_for(None).post(LIST, NEW, format="json").status_code == 401
+    no_perms = client_for(make_user(django_user_model, "plain"))
+    assert no_perms.post(LIST, NEW, format="json").status_code == 403
+    not_staff = client_for(make_user(django_user_model, "outsider", EDIT, staff=False))
+    assert not_staff.post(LIST, NEW, format="json").status_code == 403
+    session = APIClient()
+    session.force_login(make_user(django_user_model, "session", EDIT))
+    assert session.post(LIST, NEW, format="json").status_code == 403
+    OrganisationFactory(slug="ica")
+    assert (
+        no_perms.patch(LIST + "ica/", {"name": "X"}, format="json").status_code == 403
+    )
+    assert client_for(None).delete(LIST + "ica/").status_code == 401
+    assert not Organisation.objects.filter(slug="new-body").exists()
+
+
+def test_an_editor_creates_a_draft_with_its_relations(editor):
+    agriculture = SectorFactory(slug="agriculture")
+    source = SourceFactory()
+    parent = OrganisationFactory(slug="acfsmc")
+    payload = {
+        **NEW,
+        "parent": "acfsmc",
+        "relation_to_parent": "council_body",
+        "sectors": ["agriculture"],
+        "countries": ["FI", "IT"],
+        "sources": [source.pk],
+        "founded_year": 1954,
+    }
+    response = editor.post(LIST, payload, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "draft"
+    assert body["parent"]["slug"] == "acfsmc"
+    assert [c["code"] for c in body["countries"]] == ["CN", "FI", "IT"]
+    assert response["ETag"]
+    created = Organisation.objects.get(slug="new-body")
+    assert created.parent == parent and list(created.sectors.all()) == [agriculture]
+
+
+def test_an_editor_cannot_publish_or_unpublish(editor):
+    assert editor.post(
+        LIST, {**NEW, "status": "published"}, format="json"
+    ).status_code == (403)
+    draft = OrganisationFactory(slug="draft", status=Status.DRAFT)
+    published = OrganisationFactory(slug="live")
+    response = editor.patch(LIST + "draft/", {"status": "published"}, format="json")
+    assert response.status_code == 403
+    assert "publish" in response.json()["detail"]
+    assert editor.patch(
+        LIST + "live/", {"status": "review"}, format="json"
+    ).status_code == (403)
+    assert editor.patch(
+        LIST + "live/", {"summary": "Better"}, format="json"
+    ).status_code == (200)
+    assert editor.delete(LIST + "live/").status_code == 403
+    assert editor.delete(LIST + "draft/").status_code == 204
+    assert not Organisation.objects.filter(pk=draft.pk).exists()
+    published.refresh_from_db()
+    assert published.status == Status.PUBLISHED and published.summary == "Better"
+
+
+def test_a_publisher_publishes_and_unpublishes(publisher):
+    assert publisher.post(
+        LIST, {**NEW, "status": "published"}, format="json"
+    ).status_code == (201)
+    response = publisher.patch(LIST + "new-body/", {"status": "draft"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "draft"
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"founded_month": 5}, "founded_month"),
+        ({"founded_year": 2999}, "founded_year"),
+        ({"founded_year": 2000, "founded_month": 2, "founded_day": 30}, "founded_day"),
+        ({"relation_to_parent": "subsidiary"}, "non_field_errors"),
+        ({"slug": "taken"}, "slug"),
+        ({"slug": "not a slug"}, "slug"),
+        ({"sectors": ["nope"]}, "sectors"),
+        ({"countries": ["XX"]}, "countries"),
+        ({"kind": "spaceship"}, "kind"),
+        ({"parent": "nobody"}, "parent"),
+        ({"name": ""}, "name"),
+        ({"website": "not a url"}, "website"),
+    ],
+)
+def test_it_validates_as_the_admin_does(editor, change, field):
+    OrganisationFactory(slug="taken")
+    response = editor.post(LIST, {**NEW, **change}, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_it_refuses_a_loop_of_parents(editor):
+    top = OrganisationFactory(slug="top")
+    OrganisationFactory(slug="child", parent=top)
+    response = editor.patch(LIST + "top/", {"parent": "child"}, format="json")
+    assert response.status_code == 400 and "parent" in response.json()
+
+
+def test_it_refuses_to_delete_a_body_still_in_use(editor, publisher):
+    host = OrganisationFactory(slug="host", status=Status.DRAFT)
+    SecretariatFactory(organisation=host)
+    response = editor.delete(LIST + "host/")
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+
+
+def test_it_refuses_a_stale_write_with_412(editor):
+    OrganisationFactory(slug="ica", name="ICA")
+    etag = editor.get(LIST + "ica/")["ETag"]
+    first = editor.patch(
+        LIST + "ica/", {"summary": "One"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert first.status_code == 200 and first["ETag"] != etag
+    stale = editor.patch(
+        LIST + "ica/", {"summary": "Two"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412
+    assert editor.delete(LIST + "ica/", HTTP_IF_MATCH=etag).status_code == 412
+    current = editor.patch(
+        LIST + "ica/", {"summary": "Two"}, format="json", HTTP_IF_MATCH=first["ETag"]
+    )
+    assert current.status_code == 200
+    assert Organisation.objects.get(slug="ica").summary == "Two"
+
+
+def test_it_replaces_the_whole_record_on_put(editor):
+    OrganisationFactory(slug="ica", summary="Old", acronym="ICA")
+    payload = {**NEW, "slug": "ica", "name": "International Cooperative Alliance"}
+    response = editor.put(LIST + "ica/", payload, format="json")
+    assert response.status_code == 200, response.content
+    record = Organisation.objects.get(slug="ica")
+    assert record.name == "International Cooperative Alliance"
