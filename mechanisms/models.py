@@ -18,6 +18,7 @@ from organisations.models import (
     Sector,
     Source,
     Status,
+    bump_version,
     validate_not_future_year,
 )
 
@@ -166,6 +167,12 @@ class Mechanism(PartialDateMixin, models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def save(self, *args, **kwargs):
+        bump_version(self)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("mechanisms:detail", args=[self.slug])

@@ -151,6 +151,19 @@ class PartialDateMixin(models.Model):
         ]
 
 
+def bump_version(instance):
+    """Set instance.version one above the highest stored, before a save."""
+    if instance._state.adding or instance.pk is None:
+        return
+    stored = (
+        type(instance)
+        ._base_manager.filter(pk=instance.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    instance.version = max(instance.version or 0, stored or 0) + 1
+
+
 def can_publish(user, model):
     """Return whether user may publish (or unpublish) records of model."""
     opts = model._meta
@@ -409,6 +422,9 @@ class Organisation(PartialDateMixin, models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def save(self, *args, **kwargs):
+        bump_version(self)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
         if self.hq_country:
             OrganisationCountry.objects.get_or_create(
