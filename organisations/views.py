@@ -38,7 +38,10 @@ def clean_params(query_dict):
     params, notes = QueryDict(mutable=True), []
     for key, values in query_dict.lists():
         kept = [v.replace("\x00", "") for v in values]
-        kept = [v for v in kept if v.strip()]
+        if key in FACET_LABELS:
+            # The FilterSets also read country=IT,FI as two values; so do the facets.
+            kept = [part for v in kept for part in v.split(",")]
+        kept = list(dict.fromkeys(v.strip() for v in kept if v.strip()))
         if kept:
             params.setlist(key.replace("\x00", ""), kept)
     query = params.get("q", "")

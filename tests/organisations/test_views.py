@@ -63,9 +63,7 @@ def test_it_combines_filters_or_within_and_across_facets(
     assert {record.slug for record in response.context["results"]} == expected
 
 
-def test_it_counts_facets_for_the_result_set_with_own_filter_removed(
-    client, directory
-):
+def test_it_counts_facets_for_the_result_set_with_own_filter_removed(client, directory):
     response = client.get(f"{LIST}?country=FI")
     countries = facet(response, "country")
     # Other countries stay selectable, counted as if Finland were not chosen.
@@ -223,7 +221,9 @@ def test_detail_shows_names_facts_and_sanitised_description(client, directory):
     assert "<script>alert" not in body
     assert "<title>China Chamber of Commerce" in body
     assert '<meta name="description" content="The chamber of the machinery' in body
-    assert '<link rel="canonical" href="http://testserver/organisations/cccme/">' in body
+    assert (
+        '<link rel="canonical" href="http://testserver/organisations/cccme/">' in body
+    )
 
 
 def test_detail_lists_every_mechanism_and_role(client, directory):
@@ -241,9 +241,10 @@ def test_detail_lists_every_mechanism_and_role(client, directory):
 def test_detail_shows_structure_members_and_figures(client, directory):
     response = client.get(directory.acfsmc.get_absolute_url())
     body = response.content.decode()
-    assert [(str(k), [c.slug for c in v]) for k, v in response.context[
-        "children_by_relation"
-    ]] == [("Regional office", ["acfsmc-europe"])]
+    assert [
+        (str(k), [c.slug for c in v])
+        for k, v in response.context["children_by_relation"]
+    ] == [("Regional office", ["acfsmc-europe"])]
     assert "Confederation of Finnish Industries" in body
     assert "China Co-op" in body
     period, rows = response.context["figure_groups"][0]

@@ -1,0 +1,202 @@
+import re
+
+import pytest
+
+from tests.factories import MechanismFactory, OrganisationFactory
+from tests.pages import build_directory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def directory():
+    return build_directory()
+
+
+def test_home_offers_search_counts_and_ways_to_browse(client, directory):
+    response = client.get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'action="/search/"' in body
+    assert "4 organisations" in body and "2 mechanisms" in body
+    assert 'href="/organisations/?kind=chamber"' in body
+    assert 'href="/sectors/machinery/"' in body
+    assert 'href="/search/?region=europe"' in body
+    assert 'href="/countries/FI/"' in body
+    assert "Recently updated" in body
+    assert "Hidden Draft Body" not in body and "Secret Draft" not in body
+
+
+def records(response):
+    return {record.slug for record in response.context["results"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=CCCME", {"cccme"}),
+        ("q=中华全国供销合作总社", {"acfsmc"}),
+        ("q=Finnish", {"ek"}),
+        ("q=Finland", {"acfsmc-europe", "ek", "china-finland", "innovation-group"}),
+        ("country=FI", {"acfsmc-europe", "ek", "china-finland", "innovation-group"}),
+        ("country=FI&type=mechanism", {"china-finland", "innovation-group"}),
+        ("type=organisation&type=mechanism&kind=chamber", {"cccme"}),
+        ("kind=chamber&kind=working_group", {"cccme", "innovation-group"}),
+        ("sector=machinery&region=europe", {"ek", "china-finland"}),
+        ("q=Finland&type=mechanism", {"china-finland", "innovation-group"}),
+        ("q=zzzz-nothing", set()),
+    ],
+)
+def test_search_covers_both_kinds_with_the_same_filters(
+    client, directory, query, expected
+):
+    response = client.get(f"/search/?{query}")
+    assert response.status_code == 200
+    assert records(response) == expected
+
+
+def test_search_counts_types_and_kinds_across_both(client, directory):
+    response = client.get("/search/?country=FI&type=mechanism")
+    groups = {g["name"]: g for g in response.context["facet_groups"]}
+    types = {v["value"]: (v["count"], v["selected"]) for v in groups["type"]["values"]}
+    assert types == {"organisation": (2, False), "mechanism": (2, True)}
+    kinds = {v["value"] for v in groups["kind"]["values"]}
+    assert kinds == {"business_council", "working_group"}
+
+
+def test_search_sorts_by_name_and_founding_year(client, directory):
+    response = client.get("/search/?country=FI&ordering=-founded")
+    assert [r.slug for r in response.context["results"]][:2] == ["china-finland", "ek"]
+    response = client.get("/search/?country=FI&ordering=name")
+    assert response.context["results"][0].slug == "acfsmc-europe"
+
+
+def test_search_says_when_nothing_is_found(client, directory):
+    body = client.get("/search/?q=zzzz-nothing").content.decode()
+    assert "Nothing found." in body
+    assert "Back to the home page" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("type=spaceship", "Type: unknown value spaceship"),
+        ("kind=spaceship", "Kind: unknown value spaceship"),
+        ("country=ZZ", "Unknown country code: ZZ"),
+        ("sector=nope", "Sector:"),
+        ("ordering=colour", "Unknown sort order"),
+        ("q=" + "y" * 5000, "shortened"),
+    ],
+)
+def test_search_explains_bad_parameters(client, directory, query, message):
+    response = client.get(f"/search/?{query}")
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query", ["page=abc", "q=%00", "q=%ff%fe", "country=%00", "kind=%E4%B8"]
+)
+def test_search_never_fails_on_hostile_input(client, directory, query):
+    assert client.get(f"/search/?{query}").status_code == 200
+
+
+def test_search_query_count_does_not_grow(client, django_assert_max_num_queries):
+    for n in range(30):
+        OrganisationFactory(name=f"Common body {n}", countries=["FI"])
+        MechanismFactory(name=f"Common council {n}", countries=["FI"])
+    with django_assert_max_num_queries(20):
+        response = client.get("/search/?q=Common&country=FI")
+    assert response.context["result_count"] == 60
+
+
+def test_country_list_counts_each_country(client, directory):
+    response = client.get("/countries/")
+    rows = {
+        row["code"]: row
+        for _region, region_rows in response.context["regions"]
+        for row in region_rows
+    }
+    assert rows["FI"]["hq"] == 2
+    assert rows["FI"]["active"] == 2
+    assert rows["FI"]["mechanisms"] == 2
+    assert rows["CN"]["hq"] == 2
+
+
+def test_country_page_lists_what_is_there(client, directory):
+    OrganisationFactory(name="Active in Finland", hq_country="SE", countries=["FI"])
+    response = client.get("/countries/FI/")
+    sections = [
+        (s["title"], {r.slug for r in s["records"]})
+        for s in response.context["sections"]
+    ]
+    assert sections[0][1] == {"acfsmc-europe", "ek"}
+    assert {r.name for r in response.context["sections"][1]["records"]} == {
+        "Active in Finland"
+    }
+    assert sections[2][1] == {"china-finland", "innovation-group"}
+    assert "<title>Finland" in response.content.decode()
+
+
+def test_country_codes_are_canonical_and_unknown_ones_404(client, db):
+    response = client.get("/countries/fi/")
+    assert response.status_code == 301 and response["Location"] == "/countries/FI/"
+    response = client.get("/countries/ZZ/")
+    assert response.status_code == 404
+    assert "There is no country with the code" in response.content.decode()
+    assert client.get("/countries/%00/").status_code == 404
+    assert client.get("/countries/" + "X" * 300 + "/").status_code == 404
+
+
+def test_sector_pages(client, directory):
+    response = client.get("/sectors/")
+    assert "Machinery and electronics" in response.content.decode()
+    response = client.get("/sectors/machinery/")
+    organisations, mechanisms = response.context["sections"]
+    assert {r.slug for r in organisations["records"]} == {"cccme", "ek"}
+    assert {r.slug for r in mechanisms["records"]} == {"china-finland"}
+    assert client.get("/sectors/no-such-sector/").status_code == 404
+
+
+def test_long_sections_link_to_the_filtered_list(client, db):
+    for _n in range(15):
+        OrganisationFactory(hq_country="IT")
+    section = client.get("/countries/IT/").context["sections"][0]
+    assert section["count"] == 15 and len(section["records"]) == 12
+
+
+def test_sitemap_lists_published_pages_only(client, directory):
+    body = client.get("/sitemap.xml").content.decode()
+    assert "/organisations/cccme/" in body
+    assert "/mechanisms/china-finland/" in body
+    assert "/countries/FI/" in body
+    assert "/sectors/machinery/" in body
+    assert "hidden-draft" not in body and "secret-draft" not in body
+
+
+def test_robots_txt_points_to_the_sitemap(client, db):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+    assert "Disallow: /admin/" in response.content.decode()
+
+
+def test_404_page_offers_search(client, db):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert 'role="search"' in body and 'action="/search/"' in body
+
+
+def test_every_page_has_landmarks_a_skip_link_and_labels(client, directory):
+    for url in ["/", "/organisations/", "/search/?q=a", "/organisations/cccme/"]:
+        body = client.get(url).content.decode()
+        assert 'class="skip-link" href="#main"' in body
+        assert '<main id="main"' in body and "<nav" in body and "<footer" in body
+        controls = re.findall(
+            r"<(?:input|select)\b(?![^>]*type=\"hidden\")[^>]*>", body
+        )
+        assert controls
+        for control in controls:
+            control_id = re.search(r'id="([^"]+)"', control).group(1)
+            assert f'for="{control_id}"' in body, control
