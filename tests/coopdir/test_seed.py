@@ -279,9 +279,14 @@ def test_it_records_chairs_initiators_and_signatories():
     assert people("cica-business-council", "chair") == {
         ("cccme", "ZHANG Yujing", "President of CCCME")
     }
-    assert people("bfic", "side_chair") == {
-        ("bank-of-china", "", "Chinese Chairmanship"),
-        ("pirelli", "", "Italian Chairmanship"),
+    chairs = Participant.objects.filter(mechanism__slug="bfic", role="side_chair")
+    assert {(p.organisation.slug, str(p.side), p.notes) for p in chairs} == {
+        (
+            "bank-of-china",
+            "CN",
+            "Appointed as Chinese Chairmanship in the Inaugurating Ceremony.",
+        ),
+        ("pirelli", "IT", "Appointed as Italian Chairmanship later."),
     }
     assert {o for o, _, _ in people("bfic", "board_member")} == {
         "genertec",
