@@ -18,6 +18,7 @@ from . import text
 KEY_TABLE = "coopdir_search_key"
 WORD_TABLE = "coopdir_search_word"
 STATE_TABLE = "coopdir_search_state"
+FACET_TABLE = "coopdir_search_facet"
 TEXT_FIELDS = ("summary", "description", "purpose", "origin_event", "hq_city")
 NAME_FIELDS = ("name", "acronym", "native_name")
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
@@ -53,6 +54,7 @@ class Document:
         self.names = []  # the name fields, in order
         self.body = []  # everything else
         self.keys = set()
+        self.facets = set()  # (facet, value): what facet_counts counts
 
     def add_name(self, value):
         if value:
@@ -82,6 +84,7 @@ def _related(model, name):
 def build_documents(model, records_filter):
     """Return {pk: Document} for the records of model matching records_filter (Q)."""
     from organisations.models import Sector
+    from organisations.regions import REGION_BY_COUNTRY
 
     fields = [
         f.name
@@ -89,8 +92,14 @@ def build_documents(model, records_filter):
         if f.name in NAME_FIELDS or f.name in TEXT_FIELDS
     ]
     docs = {}
-    for row in model._base_manager.filter(records_filter).values("pk", *fields):
+    choices = [
+        f for f in ("kind", "scope") if f in {f.name for f in model._meta.fields}
+    ]
+    for row in model._base_manager.filter(records_filter).values(
+        "pk", *fields, *choices
+    ):
         doc = docs[row["pk"]] = Document()
+        doc.facets.update((facet, row[facet]) for facet in choices if row[facet])
         for name in NAME_FIELDS:
             doc.add_name(row.get(name))
         for name in TEXT_FIELDS:
@@ -119,6 +128,9 @@ def build_documents(model, records_filter):
     ):
         if pk in docs:
             docs[pk].add_body(all_countries.get(code, code))
+            docs[pk].facets.add(("country", code))
+            if code in REGION_BY_COUNTRY:
+                docs[pk].facets.add(("region", str(REGION_BY_COUNTRY[code])))
     sectors = {
         pk: f"{name} {name_zh}"
         for pk, name, name_zh in Sector.objects.values_list("pk", "name", "name_zh")
@@ -130,6 +142,7 @@ def build_documents(model, records_filter):
     ):
         if pk in docs:
             docs[pk].add_body(sectors.get(sector_id, ""))
+            docs[pk].facets.add(("sector", str(sector_id)))
     return docs
 
 
@@ -154,8 +167,9 @@ def write_documents(model, docs, *, fresh=False):
         return
     name, kind_ = table(model), kind(model)
     pks = list(docs)
-    rows, keys, words = [], [], set()
+    rows, keys, words, facets = [], [], set(), []
     for pk, doc in docs.items():
+        facets.extend((kind_, pk, facet, value) for facet, value in doc.facets)
         names, body = doc.token_fields()
         words |= text.vocabulary(names) | text.vocabulary(body)
         keys.extend((kind_, k, pk) for k in doc.keys if k)
@@ -180,6 +194,11 @@ def write_documents(model, docs, *, fresh=False):
             f"INSERT INTO {KEY_TABLE} (kind, key, record_id) VALUES (%s, %s, %s)", keys
         )
         cursor.executemany(
+            f"INSERT INTO {FACET_TABLE} (kind, record_id, facet, value) "
+            "VALUES (%s, %s, %s, %s)",
+            facets,
+        )
+        cursor.executemany(
             f"INSERT INTO {WORD_TABLE} (word) VALUES (%s) ON CONFLICT DO NOTHING",
             [(w,) for w in sorted(words)],
         )
@@ -194,10 +213,11 @@ def delete_documents(model, pks, cursor=None):
         marks = ", ".join(["%s"] * len(pks))
         column = "record_id" if is_postgres() else "rowid"
         cursor.execute(f"DELETE FROM {table(model)} WHERE {column} IN ({marks})", pks)
-        cursor.execute(
-            f"DELETE FROM {KEY_TABLE} WHERE kind = %s AND record_id IN ({marks})",
-            [kind(model), *pks],
-        )
+        for side_table in (KEY_TABLE, FACET_TABLE):
+            cursor.execute(
+                f"DELETE FROM {side_table} WHERE kind = %s AND record_id IN ({marks})",
+                [kind(model), *pks],
+            )
     finally:
         if own:
             cursor.close()
@@ -220,6 +240,7 @@ def clear(model):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table(model)}")
         cursor.execute(f"DELETE FROM {KEY_TABLE} WHERE kind = %s", [kind(model)])
+        cursor.execute(f"DELETE FROM {FACET_TABLE} WHERE kind = %s", [kind(model)])
 
 
 def clear_words():

@@ -1,30 +1,74 @@
-"""Facet counts for a result set, computed in the database."""
+"""Facet counts for a result set, computed in the database.
 
-from django.db.models import Case, CharField, Count, Value, When
+The search index keeps each record's facet values (country, region, sector, kind,
+scope) in one narrow table, so the counts of a result set are one grouped query over
+that table, whatever the filters were. Results are cached under the index version,
+which every write raises: a cached count is never older than the data.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db import connection
 from django_countries import countries
 
-from organisations.regions import Region, countries_in
+from organisations.regions import Region
+
+from . import engine
 
 FACETS = ("country", "sector", "kind", "region")
+CACHE_SECONDS = 600
 
 
-def _country_rows(queryset):
-    """Return the through rows (record, country) of the records in queryset."""
-    relation = queryset.model._meta.get_field("countries")
-    through = relation.related_model
-    fk = relation.field.name
-    return through.objects.filter(**{f"{fk}__in": queryset.values("pk")}), fk
+def _labels(model, facet, values):
+    if facet == "country":
+        return {v: str(countries.name(v)) for v in values}
+    if facet == "region":
+        return {v: str(Region(v).label) for v in values if v in Region.values}
+    if facet == "sector":
+        from organisations.models import Sector
+
+        return {
+            str(pk): (slug, name)
+            for pk, slug, name in Sector.objects.filter(pk__in=values).values_list(
+                "pk", "slug", "name"
+            )
+        }
+    labels = dict(model._meta.get_field(facet).choices)
+    return {v: str(labels.get(v, v)) for v in values}
 
 
-def _region_case():
-    return Case(
-        *[
-            When(country__in=countries_in(region), then=Value(region))
-            for region in Region
-        ],
-        default=Value(""),
-        output_field=CharField(),
-    )
+def _count(queryset, facets):
+    model = queryset.model
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    marks = ", ".join(["%s"] * len(facets))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} "
+            f"WHERE kind = %s AND facet IN ({marks}) AND record_id IN ({sql}) "
+            "GROUP BY facet, value",
+            [engine.kind(model), *facets, *params],
+        )
+        rows = cursor.fetchall()
+    result = {facet: [] for facet in facets}
+    by_facet = {}
+    for facet, value, count in rows:
+        by_facet.setdefault(facet, []).append((value, count))
+    for facet, pairs in by_facet.items():
+        labels = _labels(model, facet, [v for v, _ in pairs])
+        for value, count in pairs:
+            if value not in labels:
+                continue  # a sector deleted since, a region no longer known
+            if facet == "sector":
+                slug, label = labels[value]
+                result[facet].append({"value": slug, "label": label, "count": count})
+            else:
+                result[facet].append(
+                    {"value": value, "label": labels[value], "count": count}
+                )
+    for values in result.values():
+        values.sort(key=lambda item: (-item["count"], item["label"]))
+    return result
 
 
 def facet_counts(queryset, facets=FACETS):
@@ -33,64 +77,16 @@ def facet_counts(queryset, facets=FACETS):
     Each count is the number of distinct records in queryset carrying that value,
     largest first, ties by label.
     """
-    model = queryset.model
-    result = {}
-    base = queryset.order_by()
-    if "country" in facets or "region" in facets:
-        rows, fk = _country_rows(base)
-    if "country" in facets:
-        counted = rows.values("country").annotate(n=Count(fk, distinct=True))
-        result["country"] = [
-            {
-                "value": row["country"],
-                "label": countries.name(row["country"]),
-                "count": row["n"],
-            }
-            for row in counted
-        ]
-    if "region" in facets:
-        counted = (
-            rows.annotate(region=_region_case())
-            .exclude(region="")
-            .values("region")
-            .annotate(n=Count(fk, distinct=True))
-        )
-        result["region"] = [
-            {
-                "value": row["region"],
-                "label": str(Region(row["region"]).label),
-                "count": row["n"],
-            }
-            for row in counted
-        ]
-    if "sector" in facets:
-        through = model._meta.get_field("sectors").remote_field.through
-        fk = f"{model._meta.model_name}_id"
-        counted = (
-            through.objects.filter(**{f"{fk}__in": base.values("pk")})
-            .values("sector__slug", "sector__name")
-            .annotate(n=Count(fk, distinct=True))
-        )
-        result["sector"] = [
-            {
-                "value": row["sector__slug"],
-                "label": row["sector__name"],
-                "count": row["n"],
-            }
-            for row in counted
-        ]
-    for field in ("kind", "scope"):
-        if field in facets:
-            labels = dict(model._meta.get_field(field).choices)
-            counted = base.values(field).annotate(n=Count("pk"))
-            result[field] = [
-                {
-                    "value": row[field],
-                    "label": str(labels.get(row[field], row[field])),
-                    "count": row["n"],
-                }
-                for row in counted
-            ]
-    for values in result.values():
-        values.sort(key=lambda item: (-item["count"], item["label"]))
+    facets = [f for f in dict.fromkeys(facets)]
+    if queryset.query.is_empty():
+        return {facet: [] for facet in facets}
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    digest = hashlib.sha256(
+        repr((engine.kind(queryset.model), facets, sql, params)).encode()
+    ).hexdigest()
+    key = f"coopdir:facets:{engine.version()}:{digest}"
+    result = cache.get(key)
+    if result is None:
+        result = _count(queryset, facets)
+        cache.set(key, result, CACHE_SECONDS)
     return result

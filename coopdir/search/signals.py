@@ -7,13 +7,34 @@ Bulk writes that bypass signals (bulk_create, queryset.update) must call
 coopdir.search.engine.index_records or rebuild the index themselves.
 """
 
+import threading
+from contextlib import contextmanager
+
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from . import engine
 
+_state = threading.local()
+
+
+@contextmanager
+def suspended():
+    """Do not follow writes inside this block; the caller rebuilds the index after."""
+    previous = getattr(_state, "suspended", False)
+    _state.suspended = True
+    try:
+        yield
+    finally:
+        _state.suspended = previous
+
+
+def active():
+    return not getattr(_state, "suspended", False)
+
 
 def _reindex(model, pks):
-    engine.index_records(model, list(pks))
+    if active():
+        engine.index_records(model, list(pks))
 
 
 def connect():
@@ -29,8 +50,9 @@ def connect():
         _reindex(sender, [instance.pk])
 
     def record_deleted(sender, instance, **kwargs):
-        engine.delete_documents(sender, [instance.pk])
-        engine.bump_version()
+        if active():
+            engine.delete_documents(sender, [instance.pk])
+            engine.bump_version()
 
     for model in (Organisation, Mechanism):
         post_save.connect(
@@ -80,7 +102,7 @@ def connect():
         m2m_changed.connect(sectors_changed, sender=through, weak=False)
 
     def sector_saved(sender, instance, created, raw=False, **kwargs):
-        if created:
+        if created or not active():
             return
         # A renamed sector: every record in it carries the old name.
         for owner in (Organisation, Mechanism):

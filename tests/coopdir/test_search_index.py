@@ -1,0 +1,169 @@
+"""The search index stays in step with every kind of write, and can be rebuilt."""
+
+import io
+import json
+
+import pytest
+from django.core import serializers
+from django.core.management import call_command
+from django.db.models import Q
+
+from coopdir.search import engine, search
+from coopdir.search.rebuild import rebuild
+from mechanisms.models import Mechanism, MechanismCountry, MechanismName
+from organisations.models import (
+    Organisation,
+    OrganisationCountry,
+    OrganisationName,
+    Sector,
+)
+from tests.factories import (
+    MechanismFactory,
+    OrganisationFactory,
+    OrganisationNameFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def expected_tokens(model, pk):
+    doc = engine.build_documents(model, Q(pk=pk))[pk]
+    names, body = doc.token_fields()
+    return set(names) | set(body)
+
+
+def assert_in_step(*models):
+    """The index holds exactly the records there are, each with its current text."""
+    for model in models:
+        pks = set(model.objects.values_list("pk", flat=True))
+        assert engine.indexed_pks(model) == pks
+        for pk in pks:
+            assert engine.indexed_tokens(model, pk) == expected_tokens(model, pk)
+
+
+def names(query, model=Organisation):
+    return [record.name for record in search(model.objects.all(), query)]
+
+
+def test_it_follows_every_kind_of_write():
+    farming = SectorFactory(name="Agriculture", name_zh="农业", slug="agriculture")
+    fishing = SectorFactory(name="Fisheries", slug="fisheries")
+    record = OrganisationFactory(name="Alpha Union", hq_country="FI")
+    assert names("alpha") == ["Alpha Union"]
+    assert names("finland") == ["Alpha Union"]
+
+    # Update a field.
+    record.name = "Gamma Union"
+    record.summary = "Grows barley"
+    record.save()
+    assert names("alpha") == []
+    assert names("gamma barley") == ["Gamma Union"]
+
+    # Many-to-many both ways, and clearing.
+    record.sectors.add(farming)
+    assert names("农业") == ["Gamma Union"]
+    farming.organisations.add(OrganisationFactory(name="Delta Union"))
+    assert names("agriculture") == ["Delta Union", "Gamma Union"]
+    record.sectors.remove(farming)
+    assert names("agriculture") == ["Delta Union"]
+    farming.organisations.clear()
+    assert names("agriculture") == []
+    record.sectors.set([fishing])
+    assert names("fisheries") == ["Gamma Union"]
+
+    # A sector renamed or deleted changes the records in it.
+    fishing.name = "Aquaculture"
+    fishing.save()
+    assert names("aquaculture") == ["Gamma Union"]
+    fishing.delete()
+    assert names("aquaculture") == []
+
+    # Country rows and other names.
+    row = OrganisationCountry.objects.create(organisation=record, country="IT")
+    assert names("italy") == ["Gamma Union"]
+    row.delete()
+    assert names("italy") == []
+    other = OrganisationNameFactory(organisation=record, name="Omega Cooperative")
+    assert names("omega") == ["Gamma Union"]
+    other.name = "Sigma Cooperative"
+    other.save()
+    assert names("omega") == []
+    assert names("sigma") == ["Gamma Union"]
+    OrganisationName.objects.filter(pk=other.pk).get().delete()
+    assert names("sigma") == []
+
+    # Mechanisms alike.
+    mechanism = MechanismFactory(name="China-Italy Business Forum")
+    MechanismCountry.objects.create(mechanism=mechanism, country="IT")
+    MechanismName.objects.create(mechanism=mechanism, name="Sino-Italian Forum")
+    mechanism.sectors.add(SectorFactory(name="Aviation", slug="aviation"))
+    assert names("sino aviation italy", Mechanism) == ["China-Italy Business Forum"]
+    assert_in_step(Organisation, Mechanism)
+
+    # Deletes, with their cascades.
+    record.delete()
+    mechanism.delete()
+    assert names("gamma") == []
+    assert names("forum", Mechanism) == []
+    assert_in_step(Organisation, Mechanism)
+
+
+def test_a_rolled_back_write_leaves_the_index_as_it_was():
+    from django.db import transaction
+
+    record = OrganisationFactory(name="Kept Union")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record.name = "Lost Union"
+        record.save()
+        assert names("lost") == ["Lost Union"]
+        raise RuntimeError
+    assert names("lost") == []
+    assert names("kept") == ["Kept Union"]
+
+
+def test_loaddata_and_rebuild_agree_with_the_records(tmp_path):
+    farming = SectorFactory(name="Agriculture", slug="agriculture")
+    source = OrganisationFactory(name="Fixture Union", sectors=[farming])
+    OrganisationNameFactory(organisation=source, name="供销合作社")
+    data = serializers.serialize(
+        "json",
+        [
+            *OrganisationName.objects.all(),  # rows before their record, on purpose
+            *Organisation.objects.all(),
+            *OrganisationCountry.objects.all(),
+        ],
+    )
+    fixture = tmp_path / "data.json"
+    loaded = json.loads(data)
+    for item in loaded:
+        if item["model"] == "organisations.organisation":
+            item["fields"]["name"] = "Loaded Union"
+    fixture.write_text(json.dumps(loaded))
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert names("loaded 供销 agriculture") == ["Loaded Union"]
+    assert_in_step(Organisation, Mechanism)
+
+    # Writes that bypass signals, then a rebuild.
+    Organisation.objects.filter(pk=source.pk).update(name="Bulk Union")
+    Organisation.objects.bulk_create(
+        [Organisation(name="Created In Bulk", slug="bulk", kind="cooperative")]
+    )
+    assert names("bulk") == []
+    out, err = io.StringIO(), io.StringIO()
+    call_command("rebuild_search_index", stdout=out, stderr=err)
+    assert "Indexed 2 records" in out.getvalue()
+    assert names("bulk") == ["Bulk Union", "Created In Bulk"]
+    assert_in_step(Organisation, Mechanism)
+
+
+def test_a_rebuild_bumps_the_version_caches_depend_on():
+    before = engine.version()
+    rebuild()
+    after_rebuild = engine.version()
+    OrganisationFactory(name="Versioned")
+    assert before < after_rebuild < engine.version()
+
+
+def test_sector_model_is_the_shared_one():
+    assert Organisation.sectors.field.related_model is Sector
