@@ -1,0 +1,55 @@
+"""Bulk import and export of mechanisms: the organisations import, by slug and code."""
+
+from import_export.fields import Field
+
+from organisations.models import Sector
+from organisations.resources import EntityResource, SlugsWidget, SlugWidget
+
+from .models import Mechanism, MechanismCountry
+
+
+class MechanismResource(EntityResource):
+    country_model = MechanismCountry
+    country_fk = "mechanism"
+
+    parent = Field(
+        attribute="parent", column_name="parent", widget=SlugWidget(Mechanism)
+    )
+    sectors = Field(
+        attribute="sectors", column_name="sectors", widget=SlugsWidget(Sector)
+    )
+
+    class Meta:
+        model = Mechanism
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "name",
+            "acronym",
+            "native_name",
+            "native_language",
+            "kind",
+            "scope",
+            "parent",
+            "countries",
+            "founded_year",
+            "founded_month",
+            "founded_day",
+            "origin",
+            "origin_event",
+            "origin_instrument",
+            "origin_year",
+            "origin_month",
+            "sectors",
+            "website",
+            "purpose",
+            "summary",
+            "description",
+            "status",
+            "source_urls",
+            "import_notes",
+        ]
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = False
+        report_skipped = True

@@ -1,0 +1,524 @@
+"""The admin for staff who edit all day: organisations, sectors, sources, their facts.
+
+HistoryAdmin and EntityAdmin are the bases the mechanisms admin builds on too.
+"""
+
+import reversion
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django_countries import countries
+from reversion.admin import VersionAdmin
+from reversion.models import Version
+
+from . import history
+from .models import (
+    Duty,
+    KeyFigure,
+    Membership,
+    Organisation,
+    OrganisationCountry,
+    OrganisationName,
+    OrganisationRegion,
+    Sector,
+    Source,
+    Status,
+    can_publish,
+)
+from .resources import OrganisationResource, SafeImportExportMixin
+
+# Registered here rather than left to VersionAdmin so that every save made inside
+# a revision (admin, API, import) records the inline rows with their record.
+reversion.register(Sector)
+reversion.register(Source)
+for _model in (
+    OrganisationName,
+    Duty,
+    OrganisationCountry,
+    OrganisationRegion,
+    Membership,
+    KeyFigure,
+):
+    reversion.register(_model)
+reversion.register(
+    Organisation,
+    follow=(
+        "other_names",
+        "duties",
+        "countries",
+        "regions_served",
+        "memberships",
+        "members",
+        "key_figures",
+    ),
+)
+
+
+class HistoryAdmin(VersionAdmin):
+    """History, revert, recovery of deleted records, and a diff of two versions."""
+
+    object_history_template = "admin/coopdir/object_history.html"
+    history_latest_first = True
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name=f"{opts.app_label}_{opts.model_name}_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        for action in getattr(response, "context_data", {}).get("action_list", []):
+            # The revision URL ends with the version's id: the compare form needs it.
+            action["version_id"] = action["url"].rstrip("/").rsplit("/", 1)[-1]
+        return response
+
+    def compare_view(self, request, object_id):
+        """Show what changed between two versions (?old=<id>&new=<id>)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object_reference(self.model, object_id)
+        try:
+            old = versions.get(pk=int(request.GET.get("old", "")))
+            new = versions.get(pk=int(request.GET.get("new", "")))
+        except (ValueError, Version.DoesNotExist):
+            raise Http404(_("Choose two versions of this record to compare.")) from None
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        fields, related = history.compare(old, new)
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Compare versions of %(name)s") % {"name": new.object_repr},
+            "opts": opts,
+            "object_id": object_id,
+            "old": old,
+            "new": new,
+            "field_changes": fields,
+            "related_changes": related,
+            "history_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_history", args=[object_id]
+            ),
+        }
+        return TemplateResponse(request, "admin/coopdir/compare.html", context)
+
+
+class CountryListFilter(admin.SimpleListFilter):
+    """Filter by the country rows (every country a record works in)."""
+
+    title = gettext_lazy("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = set(
+            model_admin.country_model.objects.order_by()
+            .values_list("country", flat=True)
+            .distinct()
+        )
+        return sorted(
+            ((code, countries.name(code)) for code in codes), key=lambda c: str(c[1])
+        )
+
+    def queryset(self, request, queryset):
+        code = self.value()
+        if code:
+            return queryset.in_country(code)
+        return queryset
+
+
+class EntityForm(forms.ModelForm):
+    """Refuse a publish by a non-publisher and a save over someone else's save."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    user = None  # set on the per-request class by EntityAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
+    def clean_status(self):
+        status = self.cleaned_data.get("status")
+        was = self.instance.status if self.instance.pk else None
+        if can_publish(self.user, self._meta.model):
+            return status
+        if status == Status.PUBLISHED and was != Status.PUBLISHED:
+            raise ValidationError(
+                _(
+                    "Only a publisher can publish. Save it as a draft or send it "
+                    "for review."
+                ),
+                code="publish_denied",
+            )
+        if was == Status.PUBLISHED and status != Status.PUBLISHED:
+            raise ValidationError(
+                _("Only a publisher can unpublish."), code="unpublish_denied"
+            )
+        return status
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._refuse_stale(cleaned.get("loaded_version"))
+        return cleaned
+
+    def _refuse_stale(self, loaded):
+        model = self._meta.model
+        rows = model._base_manager.filter(pk=self.instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            rows = rows.select_for_update()
+        current = rows.values_list("version", flat=True).first()
+        if current is None or loaded == current:
+            return
+        # The next save from this form overwrites knowingly: the person has now
+        # seen what the other edit changed.
+        data = self.data.copy()
+        data[self.add_prefix("loaded_version")] = current
+        self.data = data
+        raise ValidationError(stale_message(self.instance, loaded), code="stale")
+
+
+def stale_message(instance, loaded):
+    """Return the refusal of a stale save, naming what the other edit changed."""
+    latest, changes = (None, None)
+    if loaded is not None:
+        latest, changes = history.changes_since(instance, loaded)
+    who = ""
+    if latest is not None and latest.revision.user:
+        who = _(" by %(user)s at %(when)s") % {
+            "user": latest.revision.user.get_username(),
+            "when": timezone.localtime(latest.revision.date_created).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+        }
+    head = _(
+        "Someone else saved this record after you opened it%(who)s, so your "
+        "changes were not saved."
+    ) % {"who": who}
+    if changes:
+        listed = "; ".join(
+            _("%(field)s: “%(old)s” → “%(new)s”")
+            % {"field": c.label, "old": c.old[:80], "new": c.new[:80]}
+            for c in changes
+        )
+        head += " " + _("They changed: %(changes)s.") % {"changes": listed}
+    elif changes is not None:
+        head += " " + _("Their save changed only related rows.")
+    return (
+        head
+        + " "
+        + _(
+            "Save again to keep your version over theirs, or reload the page to start "
+            "from theirs."
+        )
+    )
+
+
+class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
+    """Shared admin of Organisation and Mechanism: workflow, concurrency, import."""
+
+    form = EntityForm
+    country_model = None
+    actions = ["send_for_review", "publish", "unpublish"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    prepopulated_fields = {"slug": ("name",)}
+    save_on_top = True
+    list_per_page = 50
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        # What the public sees is what a publisher approved: a published record is
+        # read-only to anyone who may not publish.
+        if (
+            obj is not None
+            and obj.status == Status.PUBLISHED
+            and not self.has_publish_permission(request)
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        request.coopdir_current_version = (
+            self.model._base_manager.filter(pk=object_id)
+            .values_list("version", flat=True)
+            .first()
+        )
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # A revert writes the old row (old version number included) before the
+        # form saves it: keep the numbers rising all the same.
+        current = getattr(request, "coopdir_current_version", None)
+        if current:
+            obj.version = max(obj.version, current)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<span class="status status-{}">{}</span>',
+            obj.status,
+            obj.get_status_display(),
+        )
+
+    def _set_status(self, request, queryset, status, allowed_from, done):
+        changed = 0
+        for obj in queryset.select_for_update().filter(status__in=allowed_from):
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(done)
+                obj.status = status
+                obj.save()
+            self.log_change(request, obj, done)
+            changed += 1
+        skipped = queryset.count() - changed
+        self.message_user(
+            request,
+            ngettext(
+                "%(done)s %(count)d record.", "%(done)s %(count)d records.", changed
+            )
+            % {"done": done, "count": changed},
+            messages.SUCCESS if changed else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d record was already in that state and was left alone.",
+                    "%(count)d records were already in that state and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(
+        description=gettext_lazy("Send selected drafts for review"),
+        permissions=["change"],
+    )
+    def send_for_review(self, request, queryset):
+        with transaction.atomic():
+            self._set_status(
+                request, queryset, Status.REVIEW, [Status.DRAFT], _("Sent for review:")
+            )
+
+    @admin.action(
+        description=gettext_lazy("Publish selected records"), permissions=["publish"]
+    )
+    def publish(self, request, queryset):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        with transaction.atomic():
+            self._set_status(
+                request,
+                queryset,
+                Status.PUBLISHED,
+                [Status.DRAFT, Status.REVIEW],
+                _("Published:"),
+            )
+
+    @admin.action(
+        description=gettext_lazy("Unpublish selected records (back to draft)"),
+        permissions=["publish"],
+    )
+    def unpublish(self, request, queryset):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        with transaction.atomic():
+            self._set_status(
+                request, queryset, Status.DRAFT, [Status.PUBLISHED], _("Unpublished:")
+            )
+
+
+# --- organisations ---------------------------------------------------------
+
+
+class OrganisationNameInline(admin.TabularInline):
+    model = OrganisationName
+    extra = 0
+    fields = ["name", "language", "kind"]
+
+
+class DutyInline(admin.TabularInline):
+    model = Duty
+    extra = 0
+    fields = ["position", "text"]
+
+
+class OrganisationCountryInline(admin.TabularInline):
+    model = OrganisationCountry
+    extra = 0
+    verbose_name_plural = gettext_lazy(
+        "countries of operation (the headquarters country is added on save)"
+    )
+
+
+class OrganisationRegionInline(admin.TabularInline):
+    model = OrganisationRegion
+    extra = 0
+
+
+class KeyFigureInline(admin.StackedInline):
+    model = KeyFigure
+    extra = 0
+    autocomplete_fields = ["sector", "source", "parent"]
+    fields = [
+        ("label", "metric"),
+        ("period", "year", "as_of"),
+        ("value", "qualifier", "unit", "change_pct"),
+        ("scope", "segment", "sector"),
+        ("parent", "position"),
+        "source",
+        "note",
+    ]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "member"
+    extra = 0
+    autocomplete_fields = ["organisation", "source"]
+    verbose_name = gettext_lazy("membership of another organisation")
+    verbose_name_plural = gettext_lazy("member of")
+
+
+class MemberInline(admin.TabularInline):
+    model = Membership
+    fk_name = "organisation"
+    extra = 0
+    autocomplete_fields = ["member", "source"]
+    verbose_name = gettext_lazy("member")
+    verbose_name_plural = gettext_lazy("members")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(EntityAdmin):
+    country_model = OrganisationCountry
+    resource_classes = [OrganisationResource]
+    list_display = [
+        "name",
+        "acronym",
+        "kind",
+        "hq_country",
+        "parent",
+        "status_badge",
+        "updated_at",
+    ]
+    list_filter = [
+        CountryListFilter,
+        ("sectors", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "status",
+    ]
+    search_fields = [
+        "name",
+        "acronym",
+        "native_name",
+        "slug",
+        "other_names__name",
+        "hq_city",
+    ]
+    autocomplete_fields = ["parent", "sectors", "sources"]
+    inlines = [
+        OrganisationNameInline,
+        DutyInline,
+        OrganisationCountryInline,
+        OrganisationRegionInline,
+        KeyFigureInline,
+        MembershipInline,
+        MemberInline,
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("name", "acronym"),
+                    "slug",
+                    ("native_name", "native_language"),
+                    "kind",
+                    "status",
+                    "loaded_version",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Structure"),
+            {"fields": [("parent", "relation_to_parent"), "governance"]},
+        ),
+        (
+            gettext_lazy("Where and when"),
+            {
+                "fields": [
+                    ("hq_country", "hq_city"),
+                    ("founded_year", "founded_month", "founded_day"),
+                ]
+            },
+        ),
+        (
+            gettext_lazy("About"),
+            {"fields": ["sectors", "website", "summary", "description", "sources"]},
+        ),
+        (
+            gettext_lazy("Record"),
+            {"fields": [("version", "created_at", "updated_at")]},
+        ),
+    ]
+
+
+@admin.register(Sector)
+class SectorAdmin(HistoryAdmin):
+    list_display = ["name", "name_zh", "slug", "parent"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "name_zh", "slug"]
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Source)
+class SourceAdmin(HistoryAdmin):
+    list_display = ["title", "publisher", "url", "accessed_on"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "url"]
+    date_hierarchy = "accessed_on"
+
+
+@admin.register(Membership)
+class MembershipAdmin(HistoryAdmin):
+    list_display = ["member", "organisation", "kind", "since_year"]
+    list_filter = ["kind"]
+    search_fields = ["member__name", "organisation__name"]
+    autocomplete_fields = ["member", "organisation", "source"]
+    list_select_related = ["member", "organisation"]
+
+
+@admin.register(KeyFigure)
+class KeyFigureAdmin(HistoryAdmin):
+    list_display = ["label", "organisation", "year", "value", "unit"]
+    list_filter = ["metric", "unit", "year"]
+    search_fields = ["label", "organisation__name", "segment"]
+    autocomplete_fields = ["organisation", "sector", "source", "parent"]
+    list_select_related = ["organisation"]

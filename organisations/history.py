@@ -1,0 +1,197 @@
+"""What changed between two stored versions of a record (django-reversion)."""
+
+import difflib
+from dataclasses import dataclass, field
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext as _
+from reversion.models import Version
+
+# Bookkeeping that changes on every save and says nothing to an editor.
+IGNORED_FIELDS = {"version", "updated_at", "id"}
+
+
+@dataclass
+class FieldChange:
+    name: str
+    label: str
+    old: str
+    new: str
+
+    @property
+    def text_diff(self):
+        """Return a line diff for long texts, empty for short values."""
+        if len(self.old) < 120 and len(self.new) < 120:
+            return ""
+        return "\n".join(
+            difflib.unified_diff(
+                self.old.splitlines(), self.new.splitlines(), lineterm="", n=1
+            )
+        )
+
+
+@dataclass
+class RelatedChange:
+    model: str
+    action: str  # "added", "removed" or "changed"
+    old: str
+    new: str
+    fields: list = field(default_factory=list)
+
+
+def _display(model, name, value):
+    """Return value of model's field name as an editor reads it."""
+    if value in (None, "", []):
+        return ""
+    try:
+        model_field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        try:
+            model_field = next(
+                f for f in model._meta.concrete_fields if f.attname == name
+            )
+        except StopIteration:
+            return str(value)
+    if isinstance(model_field, models.ManyToManyField):
+        related = model_field.related_model._base_manager.filter(pk__in=value)
+        names = {str(o.pk): str(o) for o in related}
+        return ", ".join(sorted(names.get(str(pk), f"#{pk}") for pk in value))
+    if isinstance(model_field, models.ForeignKey):
+        target = model_field.related_model._base_manager.filter(pk=value).first()
+        return str(target) if target else f"#{value} ({_('deleted')})"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    return str(value)
+
+
+def _label(model, name):
+    for f in model._meta.get_fields():
+        if getattr(f, "attname", None) == name or f.name == name:
+            return str(getattr(f, "verbose_name", name))
+    return name
+
+
+def field_changes(model, old, new):
+    """Return the FieldChanges between two field dicts of one model."""
+    changes = []
+    for name in dict.fromkeys([*old, *new]):
+        if name in IGNORED_FIELDS:
+            continue
+        before, after = old.get(name), new.get(name)
+        if isinstance(before, list) or isinstance(after, list):
+            if sorted(map(str, before or [])) == sorted(map(str, after or [])):
+                continue
+        elif before == after:
+            continue
+        changes.append(
+            FieldChange(
+                name=name,
+                label=_label(model, name),
+                old=_display(model, name, before),
+                new=_display(model, name, after),
+            )
+        )
+    return changes
+
+
+def _followed_versions(version):
+    """Return {(model label, object id): Version} of the rows saved with version."""
+    rows = {}
+    others = version.revision.version_set.exclude(pk=version.pk).select_related(
+        "content_type"
+    )
+    for other in others:
+        model = other.content_type.model_class()
+        if model is None:
+            continue
+        points_here = any(
+            f.related_model is version._model
+            and str(other.field_dict.get(f.attname)) == str(version.object_id)
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.ForeignKey)
+        )
+        if points_here:
+            rows[(model._meta.label, other.object_id)] = other
+    return rows
+
+
+def related_changes(old_version, new_version):
+    """Return the inline rows added, removed or changed between two versions."""
+    before, after = _followed_versions(old_version), _followed_versions(new_version)
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        model = (new or old)._model
+        name = str(model._meta.verbose_name)
+        if old is None:
+            changes.append(RelatedChange(name, "added", "", new.object_repr))
+        elif new is None:
+            changes.append(RelatedChange(name, "removed", old.object_repr, ""))
+        else:
+            diff = field_changes(model, old.field_dict, new.field_dict)
+            if diff:
+                changes.append(
+                    RelatedChange(
+                        name, "changed", old.object_repr, new.object_repr, diff
+                    )
+                )
+    return changes
+
+
+def compare(old_version, new_version):
+    """Return (field changes, related changes) from old_version to new_version."""
+    model = new_version._model
+    return (
+        field_changes(model, old_version.field_dict, new_version.field_dict),
+        related_changes(old_version, new_version),
+    )
+
+
+def version_at(instance, number):
+    """Return the latest stored Version of instance whose version field is number."""
+    for version in Version.objects.get_for_object(instance).select_related(
+        "revision__user"
+    ):
+        if version.field_dict.get("version") == number:
+            return version
+    return None
+
+
+def current_field_dict(instance, names):
+    """Return instance's stored values for names, shaped like Version.field_dict."""
+    stored = type(instance)._base_manager.get(pk=instance.pk)
+    values = {}
+    for name in names:
+        model_field = next(
+            (
+                f
+                for f in stored._meta.get_fields()
+                if getattr(f, "attname", None) == name
+            ),
+            None,
+        )
+        if isinstance(model_field, models.ManyToManyField):
+            values[name] = list(
+                getattr(stored, model_field.name).values_list("pk", flat=True)
+            )
+        elif model_field is not None:
+            values[name] = getattr(stored, name)
+    return values
+
+
+def changes_since(instance, number):
+    """Return (latest Version, FieldChanges) made to instance since version number.
+
+    The changes are None when the history does not reach back that far.
+    """
+    latest = (
+        Version.objects.get_for_object(instance).select_related("revision__user")
+    ).first()
+    loaded = version_at(instance, number)
+    if loaded is None:
+        return latest, None
+    old = loaded.field_dict
+    return latest, field_changes(
+        instance._meta.model, old, current_field_dict(instance, old)
+    )

@@ -1,0 +1,671 @@
+"""Bulk import and export of organisations (and the base mechanisms build on).
+
+A file is read in two steps: a dry run that shows row by row what would be created,
+changed or rejected (with the reason) and which values were normalised; then the
+import, which applies exactly what the dry run showed in one transaction or nothing.
+"""
+
+import difflib
+import hashlib
+import json
+import re
+
+import reversion
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+from import_export.admin import ImportExportMixin
+from import_export.fields import Field
+from import_export.formats import base_formats
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.resources import ModelResource
+from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
+from slugify import slugify
+
+from .models import Organisation, OrganisationCountry, Sector, Source, Status
+from .models import can_publish as user_can_publish
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+LIST_SEPARATOR = ";"
+
+# Country values seen in real files that are neither ISO codes nor English names.
+COUNTRY_ALIASES = {
+    "uk": "GB",
+    "u.k.": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "el": "GR",
+    "österreich": "AT",
+    "deutschland": "DE",
+    "belgique": "BE",
+    "belgië": "BE",
+    "ελλάδα": "GR",
+    "ελλαδα": "GR",
+    "latvija": "LV",
+    "slovenija": "SI",
+    "românia": "RO",
+    "romania": "RO",
+    "portogallo": "PT",
+    "hrvatska": "HR",
+    "česko": "CZ",
+    "česká republika": "CZ",
+    "slovensko": "SK",
+    "magyarország": "HU",
+    "polska": "PL",
+    "suomi": "FI",
+    "españa": "ES",
+    "italia": "IT",
+    "éire": "IE",
+    "eesti": "EE",
+    "lietuva": "LT",
+    "nederland": "NL",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "sverige": "SE",
+    "danmark": "DK",
+    "norge": "NO",
+    "中国": "CN",
+    "中华人民共和国": "CN",
+    "china": "CN",
+}
+
+# ISO codes that real files use for another country: refuse rather than guess.
+AMBIGUOUS_CODES = {
+    "SR": gettext_lazy(
+        "“SR” is the ISO code of Suriname but is often written for Slovakia "
+        "(Slovenská republika); write SK or a country name"
+    ),
+}
+
+_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?$", re.UNICODE)
+_validate_url = URLValidator(schemes=["http", "https"])
+
+
+def _country_names():
+    names = {}
+    for code, name in countries:
+        names[str(name).casefold()] = code
+    names.update({k.casefold(): v for k, v in COUNTRY_ALIASES.items()})
+    return names
+
+
+def normalise_country(value):
+    """Return (ISO code, note) for a country as people write it.
+
+    Raise ValueError naming the value when it is no country we can tell.
+    """
+    text = " ".join(str(value or "").split())
+    if not text:
+        return "", None
+    upper = text.upper()
+    if upper in AMBIGUOUS_CODES:
+        raise ValueError(str(AMBIGUOUS_CODES[upper]))
+    if len(text) == 2 and upper in dict(countries):
+        note = None if text == upper else _("“%(v)s” → %(c)s") % {"v": text, "c": upper}
+        return upper, note
+    names = _country_names()
+    key = text.casefold()
+    code = names.get(key) or countries.by_name(text)
+    if code:
+        return code, _("“%(v)s” → %(c)s (%(name)s)") % {
+            "v": text,
+            "c": code,
+            "name": countries.name(code),
+        }
+    close = difflib.get_close_matches(key, list(names), n=1, cutoff=0.8)
+    if close:
+        code = names[close[0]]
+        return code, _("“%(v)s” read as %(name)s (%(c)s), the nearest name") % {
+            "v": text,
+            "c": code,
+            "name": countries.name(code),
+        }
+    raise ValueError(_("unknown country “%(v)s”") % {"v": text})
+
+
+def normalise_url(value):
+    """Return (URL, note): a web address made whole, or "" with why it was dropped."""
+    text = str(value or "").strip()
+    if not text:
+        return "", None
+    tokens = text.split()
+    note = None
+    if len(tokens) > 1:
+        note = _("several addresses given; kept the first")
+    first = tokens[0].rstrip(",;")
+    if "@" in first and "/" not in first:
+        return "", _("“%(v)s” is an e-mail address, not a website: dropped") % {
+            "v": first
+        }
+    candidate = first
+    if not re.match(r"^https?://", candidate, re.I):
+        if not _DOMAIN.match(candidate):
+            return "", _("“%(v)s” is not a web address: dropped") % {"v": text[:80]}
+        candidate = "http://" + candidate
+        note = _("added http:// to “%(v)s”") % {"v": first}
+    try:
+        _validate_url(candidate)
+    except ValidationError:
+        return "", _("“%(v)s” is not a web address: dropped") % {"v": text[:80]}
+    if len(candidate) > 300:
+        return "", _("web address longer than 300 characters: dropped")
+    return candidate, note
+
+
+def split_list(value):
+    return [
+        part.strip()
+        for part in re.split(r"[;,]", str(value or ""))
+        if part and part.strip()
+    ]
+
+
+class SlugWidget(ForeignKeyWidget):
+    """A foreign key by slug that names the slug it cannot find."""
+
+    def clean(self, value, row=None, **kwargs):
+        value = str(value or "").strip()
+        if not value:
+            return None
+        found = self.model._default_manager.filter(slug=value).first()
+        if found is None:
+            raise ValueError(
+                _("no %(model)s with slug “%(slug)s”")
+                % {"model": self.model._meta.verbose_name, "slug": value}
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        return value.slug if value else ""
+
+
+class SlugsWidget(ManyToManyWidget):
+    """Many-to-many by slug; every slug must exist."""
+
+    def __init__(self, model):
+        super().__init__(model, separator=LIST_SEPARATOR, field="slug")
+
+    def clean(self, value, row=None, **kwargs):
+        slugs = split_list(value)
+        found = list(self.model._default_manager.filter(slug__in=slugs))
+        missing = sorted(set(slugs) - {o.slug for o in found})
+        if missing:
+            raise ValueError(
+                _("unknown %(model)s: %(slugs)s")
+                % {"model": self.model._meta.verbose_name, "slugs": ", ".join(missing)}
+            )
+        return found
+
+
+class EntityResource(ModelResource):
+    """Shared by the organisation and mechanism resources."""
+
+    # Column names people use for ours.
+    HEADER_ALIASES = {
+        "country": "hq_country",
+        "city": "hq_city",
+        "url": "website",
+        "source_uri": "source_url",
+        "source": "source_url",
+    }
+    REQUIRED_HEADERS = ["name"]
+    country_model = None
+    country_fk = None
+
+    countries = Field(column_name="countries")
+    source_urls = Field(column_name="source_url")
+    import_notes = Field(
+        attribute="import_notes", column_name="import notes", readonly=True
+    )
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.user = kwargs.get("user")
+        self.row_notes = {}
+        self.row_rejections = {}
+
+    def get_export_fields(self, selected_fields=None):
+        return [
+            f
+            for f in super().get_export_fields(selected_fields)
+            if f.column_name != "import notes"
+        ]
+
+    # --- reading the file ---------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        self.user = kwargs.get("user") or self.user
+        headers = [
+            self.HEADER_ALIASES.get(h, h)
+            for h in (
+                str(h or "").strip().lstrip("\ufeff").lower() for h in dataset.headers
+            )
+        ]
+        missing = [h for h in self.REQUIRED_HEADERS if h not in headers]
+        if missing:
+            raise ValueError(
+                _(
+                    "The file has no column %(missing)s. Columns found: %(found)s. "
+                    "Export a few records to see every column this import reads."
+                )
+                % {
+                    "missing": ", ".join(f"“{m}”" for m in missing),
+                    "found": ", ".join(headers) or _("none"),
+                }
+            )
+        rows = [dict(zip(headers, row, strict=False)) for row in dataset]
+        self.adapt_rows(rows)
+        self._assign_slugs(rows)
+        if "slug" not in headers:
+            headers.append("slug")
+        for extra in ("kind", "description"):
+            if extra not in headers and any(r.get(extra) for r in rows):
+                headers.append(extra)
+        dataset.wipe()
+        dataset.headers = headers
+        for row in rows:
+            dataset.append([row.get(h, "") for h in headers])
+
+    def adapt_rows(self, rows):
+        """Fill our columns from other columns a file may bring (hook)."""
+
+    def _note(self, number, text):
+        if text:
+            self.row_notes.setdefault(number, []).append(str(text))
+
+    def _reject(self, number, field, text):
+        self.row_rejections.setdefault(number, {}).setdefault(field, []).append(
+            str(text)
+        )
+
+    def _assign_slugs(self, rows):
+        model = self._meta.model
+        given = any(str(r.get("slug") or "").strip() for r in rows)
+        seen_slugs, seen_keys = {}, {}
+        existing = {}
+        if not given:
+            bases = [slugify(str(r.get("name") or ""))[:100] for r in rows]
+            existing = dict(
+                model._default_manager.filter(
+                    slug__in=[b for b in bases if b]
+                ).values_list("slug", "name")
+            )
+        for number, row in enumerate(rows, 1):
+            name = " ".join(str(row.get("name") or "").split())
+            row["name"] = name
+            slug = str(row.get("slug") or "").strip()
+            if slug:
+                if slug in seen_slugs:
+                    self._reject(
+                        number,
+                        "slug",
+                        _("slug “%(slug)s” is also on row %(row)d")
+                        % {"slug": slug, "row": seen_slugs[slug]},
+                    )
+                seen_slugs.setdefault(slug, number)
+                continue
+            if given or not name:
+                continue  # the model's own validation names the empty value
+            key = (name.casefold(), str(row.get("hq_country") or "").strip().casefold())
+            if key in seen_keys:
+                self._reject(
+                    number,
+                    "name",
+                    _("same name and country as row %(row)d") % {"row": seen_keys[key]},
+                )
+                continue
+            seen_keys[key] = number
+            base = slugify(name)[:100] or "record"
+            slug, n = base, 1
+            while slug in seen_slugs or (
+                slug in existing and existing[slug].casefold() != name.casefold()
+            ):
+                n += 1
+                slug = f"{base}-{n}"
+            seen_slugs[slug] = number
+            row["slug"] = slug
+            self._note(number, _("slug “%(slug)s” made from the name") % {"slug": slug})
+
+    # --- one row ------------------------------------------------------------
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # One revision per row: reverting one record never reverts the others.
+        with reversion.create_revision():
+            if self.user is not None and self.user.is_authenticated:
+                reversion.set_user(self.user)
+            reversion.set_comment(_("Imported from a file."))
+            return super().import_row(row, instance_loader, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        number = kwargs.get("row_number")
+        errors = {}
+        was_published = (
+            instance.pk is not None
+            and (
+                type(instance)._base_manager.filter(
+                    pk=instance.pk, status=Status.PUBLISHED
+                )
+            ).exists()
+        )
+        for field, messages_ in self.row_rejections.get(number, {}).items():
+            errors[field] = messages_
+        if "hq_country" in row:
+            try:
+                code, note = normalise_country(row["hq_country"])
+                row["hq_country"] = code
+                self._note(number, note)
+            except ValueError as e:
+                errors["hq_country"] = [str(e)]
+                row["hq_country"] = ""
+        if "website" in row:
+            url, note = normalise_url(row["website"])
+            row["website"] = url
+            self._note(number, note)
+        if "kind" in row:
+            row["kind"] = str(row["kind"] or "").strip()
+        codes = []
+        for value in split_list(row.get("countries")):
+            try:
+                code, note = normalise_country(value)
+                codes.append(code)
+                self._note(number, note)
+            except ValueError as e:
+                errors.setdefault("countries", []).append(str(e))
+        instance.import_countries = codes if "countries" in row else None
+        instance.import_source_urls = split_list(row.get("source_url"))
+        for url in instance.import_source_urls:
+            try:
+                _validate_url(url)
+            except ValidationError:
+                errors.setdefault("source_url", []).append(
+                    _("“%(v)s” is not a web address") % {"v": url[:80]}
+                )
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as e:
+            for field, messages_ in e.message_dict.items():
+                errors.setdefault(field, []).extend(messages_)
+        if not user_can_publish(self.user, self._meta.model):
+            if was_published:
+                errors.setdefault("status", []).append(
+                    _("this record is published: only a publisher can change it")
+                )
+            elif instance.status == Status.PUBLISHED:
+                errors.setdefault("status", []).append(
+                    _("only a publisher can publish; use draft or review")
+                )
+        instance.import_notes = "; ".join(self.row_notes.get(number, []))
+        if errors:
+            raise ValidationError(errors)
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        if instance.import_countries is not None:
+            keep = set(instance.import_countries)
+            if getattr(instance, "hq_country", None):
+                keep.add(str(instance.hq_country))
+            rows = self.country_model.objects.filter(**{self.country_fk: instance})
+            rows.exclude(country__in=keep).delete()
+            have = set(rows.values_list("country", flat=True))
+            self.country_model.objects.bulk_create(
+                self.country_model(**{self.country_fk: instance, "country": code})
+                for code in sorted(keep - have)
+            )
+        for url in instance.import_source_urls:
+            source = Source.objects.filter(url=url).first() or Source.objects.create(
+                url=url, title=_("Record of %(name)s") % {"name": instance.name[:250]}
+            )
+            instance.sources.add(source)
+
+    # --- export -------------------------------------------------------------
+
+    def dehydrate_countries(self, obj):
+        return LIST_SEPARATOR.join(sorted(str(c.country) for c in obj.countries.all()))
+
+    def dehydrate_source_urls(self, obj):
+        return LIST_SEPARATOR.join(s.url for s in obj.sources.all() if s.url)
+
+
+# The SUSY / TransforMap codes for the kinds of initiative, mapped to ours.
+INITIATIVE_KINDS = [
+    ("cooperative", Organisation.Kind.COOPERATIVE),
+    ("networking", Organisation.Kind.NETWORK),
+    ("network", Organisation.Kind.NETWORK),
+    ("ngo", Organisation.Kind.ASSOCIATION),
+    ("ethicalfinance", Organisation.Kind.BANK),
+    ("bank", Organisation.Kind.BANK),
+]
+
+
+class OrganisationResource(EntityResource):
+    country_model = OrganisationCountry
+    country_fk = "organisation"
+
+    parent = Field(
+        attribute="parent", column_name="parent", widget=SlugWidget(Organisation)
+    )
+    sectors = Field(
+        attribute="sectors", column_name="sectors", widget=SlugsWidget(Sector)
+    )
+
+    class Meta:
+        model = Organisation
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "name",
+            "acronym",
+            "native_name",
+            "native_language",
+            "kind",
+            "parent",
+            "relation_to_parent",
+            "governance",
+            "hq_country",
+            "hq_city",
+            "countries",
+            "founded_year",
+            "founded_month",
+            "founded_day",
+            "sectors",
+            "website",
+            "summary",
+            "description",
+            "status",
+            "source_urls",
+            "import_notes",
+        ]
+        clean_model_instances = True
+        use_transactions = True
+        skip_unchanged = False
+        report_skipped = True
+
+    def adapt_rows(self, rows):
+        for number, row in enumerate(rows, 1):
+            codes = str(row.get("type_of_initiative") or "")
+            if codes and not str(row.get("kind") or "").strip():
+                kind = next(
+                    (k for needle, k in INITIATIVE_KINDS if needle in codes),
+                    Organisation.Kind.ASSOCIATION,
+                )
+                row["kind"] = kind
+                self._note(
+                    number,
+                    _("kind “%(kind)s” from the initiative type “%(codes)s”")
+                    % {"kind": kind.label, "codes": codes},
+                )
+            if not str(row.get("description") or "").strip():
+                for header, value in row.items():
+                    if header.startswith("description_") and str(value or "").strip():
+                        row["description"] = value
+                        self._note(
+                            number,
+                            _("description taken from %(col)s") % {"col": header},
+                        )
+                        break
+
+
+class SizeLimitedImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                _(
+                    "The file is %(size).1f MB; the limit is %(limit)d MB. Split it "
+                    "into smaller files."
+                ),
+                params={
+                    "size": upload.size / 1024 / 1024,
+                    "limit": MAX_IMPORT_BYTES // 1024 // 1024,
+                },
+                code="too_large",
+            )
+        return upload
+
+
+class DryRunConfirmForm(ConfirmImportForm):
+    dry_run_digest = forms.CharField(widget=forms.HiddenInput())
+    skip_rejected = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Skip the rejected rows and import the others"),
+    )
+
+
+def result_digest(result):
+    """Return a fingerprint of what an import did, row by row."""
+    rows = [
+        [
+            row.import_type,
+            row.object_repr or "",
+            sorted(row.validation_error.messages) if row.validation_error else [],
+        ]
+        for row in result.rows
+    ]
+    errors = [str(e.error) for e in result.base_errors]
+    text = json.dumps([rows, errors], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SafeImportExportMixin(ImportExportMixin):
+    """Import with a confirmed dry run; export as CSV, XLSX or JSON."""
+
+    import_template_name = "admin/coopdir/import.html"
+    formats = [base_formats.CSV, base_formats.XLSX, base_formats.JSON]
+    import_form_class = SizeLimitedImportForm
+    confirm_form_class = DryRunConfirmForm
+    from_encoding = "utf-8-sig"
+    import_error_display = ("message",)
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "user": request.user,
+        }
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnicodeDecodeError):
+            form.add_error(
+                "import_file",
+                _(
+                    "The file is not UTF-8 text (byte 0x%(byte)02x at position "
+                    "%(pos)d). Save it as “CSV UTF-8” and try again."
+                )
+                % {"byte": e.object[e.start], "pos": e.start},
+            )
+        else:
+            form.add_error(
+                "import_file",
+                _(
+                    "The file could not be read as the chosen format (%(error)s). "
+                    "Check the format and try again."
+                )
+                % {"error": str(e)[:200] or type(e).__name__},
+            )
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        form = context.get("form")
+        if result is None or result.has_errors() or form is None:
+            return response
+        # Rejected rows do not stop the import: the person sees them and may
+        # confirm importing the rest.
+        confirm = context.get("confirm_form") or self.create_confirm_form(
+            request, import_form=form
+        )
+        confirm.initial["dry_run_digest"] = result_digest(result)
+        rejected = len(result.invalid_rows)
+        if rejected:
+            confirm.fields["skip_rejected"].required = True
+        else:
+            confirm.fields["skip_rejected"].widget = forms.HiddenInput()
+        context["confirm_form"] = confirm
+        context["rejected_count"] = rejected
+        return response
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        digest = form.cleaned_data.get("dry_run_digest")
+        with transaction.atomic():
+            result = super().process_dataset(dataset, form, request, **kwargs)
+            refusal = None
+            if result.has_errors():
+                refusal = _("The import failed and nothing was changed.")
+            elif result.invalid_rows and not form.cleaned_data.get("skip_rejected"):
+                refusal = _(
+                    "Rows were rejected and skipping them was not confirmed: "
+                    "nothing was changed."
+                )
+            elif result_digest(result) != digest:
+                refusal = _(
+                    "The data changed since the dry run, so the import would not do "
+                    "what it showed: nothing was changed. Run the dry run again."
+                )
+            if refusal:
+                transaction.set_rollback(True)
+                result.coopdir_refusal = refusal
+        return result
+
+    def process_result(self, result, request):
+        refusal = getattr(result, "coopdir_refusal", None)
+        if refusal:
+            messages.error(request, refusal)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+            )
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        if result.invalid_rows:
+            messages.warning(
+                request,
+                _("%(count)d rejected rows were skipped, as confirmed.")
+                % {"count": len(result.invalid_rows)},
+            )
+
+
+__all__ = [
+    "OrganisationResource",
+    "SafeImportExportMixin",
+    "normalise_country",
+    "normalise_url",
+]
