@@ -104,7 +104,9 @@ class SectorLinkSerializer(LinkSerializer):
 
 class SectorSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     organisation_count = serializers.IntegerField(
         read_only=True,
         help_text="Published organisations in this sector or a sub-sector.",
