@@ -20,3 +20,34 @@ def superuser(db, django_user_model):
     return django_user_model.objects.create_superuser(
         username="root", password="a-Long-test-passphrase-9", email=""
     )
+
+
+def _in_group(django_user_model, username, group_name):
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    # A transactional test elsewhere may have flushed the migration-made groups.
+    if not Group.objects.filter(name=group_name).exists():
+        import_module("organisations.migrations.0003_editorial_groups").create_groups(
+            apps, None
+        )
+
+    user = django_user_model.objects.create_user(
+        username=username, password="a-Long-test-passphrase-9", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff user in the Editors group (made by a data migration)."""
+    return _in_group(django_user_model, "editor", "Editors")
+
+
+@pytest.fixture
+def publisher(db, django_user_model):
+    """A staff user in the Publishers group (made by a data migration)."""
+    return _in_group(django_user_model, "publisher", "Publishers")

@@ -53,10 +53,13 @@ def publisher_codenames():
 
 def create_groups(apps, schema_editor):
     for label in ("organisations", "mechanisms"):
+        # create_permissions skips an app config without models_module, as the
+        # migration state's are; also callable with the real registry (tests).
         app_config = apps.get_app_config(label)
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = original
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codes in (
