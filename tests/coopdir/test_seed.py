@@ -224,6 +224,12 @@ def test_it_keeps_the_ccpit_duties_in_the_texts_order():
         "arbitration."
     )
     assert duties[7].startswith("Organise industries and enterprises")
+    # Each duty is quoted from the text, and they come in the text's order.
+    text = " ".join(
+        Source.objects.get(title__startswith="China Council").excerpt.split()
+    )
+    places = [text.index(duty) for duty in duties]
+    assert places == sorted(places)
     assert Membership.objects.get(member=ccpit).organisation.acronym == "BIE"
 
 
