@@ -165,6 +165,9 @@ def test_it_records_the_acfsmc_structure():
 def test_it_records_the_ica_and_its_structure():
     ica = org("ica")
     assert ica.founded_year == 1895
+    assert set(
+        Organisation.objects.filter(kind="apex_body").values_list("slug", flat=True)
+    ) == {"acfsmc", "ica"}
     relations = list(ica.children.values_list("relation_to_parent", flat=True))
     assert relations.count("global_office") == 1
     assert relations.count("regional_office") == 4
