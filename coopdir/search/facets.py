@@ -18,6 +18,16 @@ from . import engine
 
 FACETS = ("country", "sector", "kind", "region")
 CACHE_SECONDS = 600
+# Past this many records, counts are estimated from a sample (DESIGN.md: "past
+# ~10,000 matches a count may be an estimate if the page says so").
+EXACT_LIMIT = 10000
+SAMPLE_SIZE = 2000
+
+
+class FacetCounts(dict):
+    """{facet: [{"value", "label", "count"}, …]}; approximate when estimated."""
+
+    approximate = False
 
 
 def _labels(model, facet, values):
@@ -38,9 +48,23 @@ def _labels(model, facet, values):
     return {v: str(labels.get(v, v)) for v in values}
 
 
+def _size(queryset, limit):
+    """Return the number of records in queryset, counting no further than limit."""
+    sql, params = queryset.order_by().values("pk")[:limit].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)
+        return cursor.fetchone()[0]
+
+
 def _count(queryset, facets):
     model = queryset.model
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    scale = None
+    pks = queryset.order_by().values("pk")
+    if _size(queryset, EXACT_LIMIT + 1) > EXACT_LIMIT:
+        # Records come in index order (arbitrary as to facets): a fair sample.
+        scale = queryset.count() / SAMPLE_SIZE
+        pks = pks[:SAMPLE_SIZE]
+    sql, params = pks.query.sql_with_params()
     marks = ", ".join(["%s"] * len(facets))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -50,9 +74,12 @@ def _count(queryset, facets):
             [engine.kind(model), *facets, *params],
         )
         rows = cursor.fetchall()
-    result = {facet: [] for facet in facets}
+    result = FacetCounts({facet: [] for facet in facets})
+    result.approximate = scale is not None
     by_facet = {}
     for facet, value, count in rows:
+        if scale is not None:
+            count = max(1, round(count * scale))
         by_facet.setdefault(facet, []).append((value, count))
     for facet, pairs in by_facet.items():
         labels = _labels(model, facet, [v for v, _ in pairs])
@@ -75,11 +102,12 @@ def facet_counts(queryset, facets=FACETS):
     """Return {facet: [{"value", "label", "count"}, …]} for the records in queryset.
 
     Each count is the number of distinct records in queryset carrying that value,
-    largest first, ties by label.
+    largest first, ties by label. Past EXACT_LIMIT records the counts are estimated
+    from a sample and the result's ``approximate`` attribute is True.
     """
     facets = [f for f in dict.fromkeys(facets)]
     if queryset.query.is_empty():
-        return {facet: [] for facet in facets}
+        return FacetCounts({facet: [] for facet in facets})
     sql, params = queryset.order_by().values("pk").query.sql_with_params()
     digest = hashlib.sha256(
         repr((engine.kind(queryset.model), facets, sql, params)).encode()

@@ -1,0 +1,198 @@
+"""Measure search latency per query class on the database DATABASE_URL points at.
+
+Run by tests/bench/test_bench.py in a subprocess per size:
+    python -m tests.bench.measure SIZE  -> prints one JSON line of results
+The database is generated (manage.py generate_directory) when it does not yet hold
+SIZE generated organisations. Each query runs the way a list page runs it: the
+shared FilterSet, the first page of 20, the count, and the facet counts.
+"""
+
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+
+import django
+
+QUERIES_PER_CLASS = int(os.environ.get("BENCH_QUERIES", "40"))
+SEED = int(os.environ.get("BENCH_SEED", "1"))
+CLASSES = [
+    "one word",
+    "two words",
+    "prefix",
+    "Chinese",
+    "typo",
+    "word + country + sector",
+    "facets only",
+]
+
+
+def prepare(size):
+    from django.core.management import call_command
+
+    from organisations.models import Organisation
+
+    call_command("migrate", verbosity=0)
+    have = Organisation.objects.filter(slug__startswith="gen-").count()
+    if have != size:
+        started = time.perf_counter()
+        call_command(
+            "generate_directory",
+            organisations=size,
+            mechanisms=max(10, size // 50),
+            seed=SEED,
+            replace=True,
+            verbosity=1,
+        )
+        return time.perf_counter() - started
+    return None
+
+
+def typo(rng, word):
+    i = rng.randrange(len(word))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    edit = rng.choice(["delete", "replace", "insert"])
+    if edit == "delete":
+        return word[:i] + word[i + 1 :]
+    if edit == "replace":
+        return word[:i] + rng.choice(letters.replace(word[i], "")) + word[i + 1 :]
+    return word[:i] + rng.choice(letters) + word[i:]
+
+
+def query_pools(rng):
+    """Return {class: [params]}: queries drawn from the records themselves."""
+    from coopdir.search import text
+    from organisations.models import Organisation, OrganisationCountry, Sector
+
+    published = Organisation.objects.published()
+    top = published.order_by("-pk").values_list("pk", flat=True)[:1][0]
+    sample = []
+    while len(sample) < QUERIES_PER_CLASS * 6:
+        pk = rng.randrange(1, top + 1)
+        row = (
+            published.filter(pk__gte=pk)
+            .order_by("pk")
+            .values("pk", "name", "native_name")
+            .first()
+        )
+        if row:
+            sample.append(row)
+    latin = [
+        [w for w in text.WORD.findall(r["name"]) if w.isalpha() and len(w) >= 3]
+        for r in sample
+    ]
+    chinese = [
+        text.CJK_RUN.findall(r["native_name"])[0]
+        for r in sample
+        if text.HAN.search(r["native_name"] or "")
+    ]
+    sectors = list(Sector.objects.values_list("slug", flat=True))
+    pools = {name: [] for name in CLASSES}
+    for words, row in zip(latin, sample, strict=True):
+        if not words:
+            continue
+        word = rng.choice(words)
+        pools["one word"].append({"q": word})
+        if len(words) >= 2:
+            i = rng.randrange(len(words) - 1)
+            pools["two words"].append({"q": f"{words[i]} {words[i + 1]}"})
+        pools["prefix"].append({"q": word[: rng.randrange(3, 6)]})
+        long = [w for w in words if len(w) >= 5]
+        if long:
+            pools["typo"].append({"q": typo(rng, rng.choice(long))})
+        countries = list(
+            OrganisationCountry.objects.filter(organisation_id=row["pk"]).values_list(
+                "country", flat=True
+            )
+        )
+        if countries:
+            pools["word + country + sector"].append(
+                {
+                    "q": word,
+                    "country": [rng.choice(countries)],
+                    "sector": [rng.choice(sectors)],
+                }
+            )
+    for run in chinese:
+        length = rng.randrange(2, min(5, len(run)) + 1)
+        start = rng.randrange(len(run) - length + 1)
+        pools["Chinese"].append({"q": run[start : start + length]})
+    pools["facets only"] = [{}] * QUERIES_PER_CLASS
+    return {name: pool[:QUERIES_PER_CLASS] for name, pool in pools.items()}
+
+
+def run_query(params):
+    from coopdir.search import facet_counts
+    from organisations.filters import OrganisationFilter
+    from organisations.models import Organisation
+
+    started = time.perf_counter()
+    filterset = OrganisationFilter(params, queryset=Organisation.objects.published())
+    assert filterset.is_valid(), filterset.errors
+    queryset = filterset.qs
+    page = list(queryset[:20])
+    count = queryset.count()
+    facet_counts(queryset)
+    return (time.perf_counter() - started) * 1000, count, len(page)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def main(size):
+    django.setup()
+    from django.core.cache import cache
+    from django.db import connection
+
+    generated = prepare(size)
+    cache.clear()
+    rng = random.Random(SEED)
+    pools = query_pools(rng)
+    results = {}
+    for name in CLASSES:
+        timings, counts = [], []
+        for params in pools[name]:
+            elapsed, count, _ = run_query(params)
+            timings.append(elapsed)
+            counts.append(count)
+        results[name] = {
+            "queries": len(timings),
+            "p50": statistics.median(timings) if timings else None,
+            "p95": percentile(timings, 0.95) if timings else None,
+            "max": max(timings) if timings else None,
+            "median_matches": statistics.median(counts) if counts else None,
+            "example": pools[name][0] if pools[name] else None,
+        }
+    # The landing view right after an edit: the cache must miss, then hit again.
+    from organisations.models import Organisation
+
+    record = Organisation.objects.published().first()
+    record.save()
+    cold, _, _ = run_query({})
+    warm, _, _ = run_query({})
+    results["facets only, first after an edit"] = {
+        "queries": 1,
+        "p50": cold,
+        "p95": cold,
+    }
+    results["facets only"]["warm"] = warm
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "vendor": connection.vendor,
+                "generated_in_s": generated,
+                "python": platform.python_version(),
+                "results": results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

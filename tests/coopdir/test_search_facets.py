@@ -1,0 +1,54 @@
+"""Facet counts from the search index: exact, cached but never stale, estimated."""
+
+import pytest
+
+from coopdir.search import facet_counts, facets, search
+from organisations.models import Organisation
+from tests.factories import OrganisationFactory, SectorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def counts(result, facet):
+    return {row["value"]: row["count"] for row in result[facet]}
+
+
+def test_it_counts_a_search_result_with_its_filters():
+    farming = SectorFactory(name="Agriculture", slug="agriculture")
+    OrganisationFactory(name="Dairy One", hq_country="FI", sectors=[farming])
+    OrganisationFactory(name="Dairy Two", hq_country="IT", countries=["FI"])
+    OrganisationFactory(name="Dairy Draft", hq_country="FI", status="draft")
+    OrganisationFactory(name="Other", hq_country="FI")
+    result = facet_counts(search(Organisation.objects.published(), "dairy"))
+    assert counts(result, "country") == {"FI": 2, "IT": 1}
+    assert counts(result, "region") == {"europe": 2}
+    assert result["sector"] == [
+        {"value": "agriculture", "label": "Agriculture", "count": 1}
+    ]
+    assert not result.approximate
+
+
+def test_a_cached_count_is_never_stale_after_an_edit():
+    record = OrganisationFactory(name="Alpha", hq_country="FI")
+    queryset = Organisation.objects.published()
+    assert counts(facet_counts(queryset), "country") == {"FI": 1}
+    record.hq_country = "SE"
+    record.save()
+    record.countries.filter(country="FI").delete()
+    assert counts(facet_counts(queryset), "country") == {"SE": 1}
+    record.sectors.add(SectorFactory(name="Housing", slug="housing"))
+    assert counts(facet_counts(queryset), "sector") == {"housing": 1}
+    record.delete()
+    assert facet_counts(queryset)["country"] == []
+
+
+def test_it_estimates_past_the_exact_limit_and_says_so(monkeypatch):
+    monkeypatch.setattr(facets, "EXACT_LIMIT", 4)
+    monkeypatch.setattr(facets, "SAMPLE_SIZE", 3)
+    for _ in range(6):
+        OrganisationFactory(hq_country="FI")
+    result = facet_counts(Organisation.objects.all(), ["country"])
+    assert result.approximate
+    assert counts(result, "country") == {"FI": 6}
+    small = facet_counts(Organisation.objects.all()[:0], ["country"])
+    assert not small.approximate
