@@ -1,0 +1,107 @@
+import pytest
+import reversion
+from django.urls import reverse
+from reversion.models import Version
+
+from organisations.models import Organisation, OrganisationName, Sector
+from tests.admin_helpers import admin_form_data
+from tests.factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def edited(client, publisher):
+    """An organisation created and then wrongly edited, both through the admin."""
+    client.force_login(publisher)
+    org = OrganisationFactory(name="Alliance", summary="Right summary", status="draft")
+    OrganisationName.objects.create(organisation=org, name="The Alliance", kind="alias")
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    assert client.post(url, admin_form_data(client.get(url))).status_code == 302
+    page = client.get(url)
+    data = admin_form_data(page, summary="Wrong summary")
+    data["other_names-0-DELETE"] = "on"
+    assert client.post(url, data).status_code == 302
+    return org
+
+
+def test_the_history_lists_who_changed_what_and_when(client, edited):
+    url = reverse("admin:organisations_organisation_history", args=[edited.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "publisher" in text
+    assert "Changed Summary" in text
+    assert len(response.context["action_list"]) == 2
+
+
+def test_the_compare_view_shows_the_field_and_inline_differences(client, edited):
+    new, old = Version.objects.get_for_object(edited)[:2]
+    url = reverse("admin:organisations_organisation_compare", args=[edited.pk])
+    response = client.get(url, {"old": old.pk, "new": new.pk})
+    assert response.status_code == 200
+    changes = {c.label: (c.old, c.new) for c in response.context["field_changes"]}
+    assert changes == {"summary": ("Right summary", "Wrong summary")}
+    related = response.context["related_changes"]
+    assert [(r.action, r.old) for r in related] == [("removed", "The Alliance")]
+
+
+def test_the_compare_view_answers_404_for_a_version_of_another_record(client, edited):
+    with reversion.create_revision():
+        other_org = OrganisationFactory()
+    other = Version.objects.get_for_object(other_org).get()
+    url = reverse("admin:organisations_organisation_compare", args=[edited.pk])
+    assert client.get(url, {"old": "x", "new": "1"}).status_code == 404
+    assert client.get(url, {"old": other.pk, "new": other.pk}).status_code == 404
+
+
+def test_reverting_brings_back_the_old_fields_and_the_deleted_inline(client, edited):
+    old = Version.objects.get_for_object(edited)[1]
+    url = reverse("admin:organisations_organisation_revision", args=[edited.pk, old.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    version_before = Organisation.objects.get(pk=edited.pk).version
+    response = client.post(url, admin_form_data(page))
+    assert response.status_code == 302
+    edited.refresh_from_db()
+    assert edited.summary == "Right summary"
+    assert [n.name for n in edited.other_names.all()] == ["The Alliance"]
+    assert edited.version > version_before
+
+
+def test_a_deleted_record_is_recovered_with_its_inlines(client, edited):
+    pk = edited.pk
+    url = reverse("admin:organisations_organisation_change", args=[pk])
+    data = admin_form_data(client.get(url))
+    data |= {
+        "other_names-TOTAL_FORMS": 1,
+        "other_names-0-name": "Alliance Internationale",
+        "other_names-0-language": "fr",
+        "other_names-0-kind": "translation",
+    }
+    assert client.post(url, data).status_code == 302
+    delete_url = reverse("admin:organisations_organisation_delete", args=[pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Organisation.objects.filter(pk=pk).exists()
+
+    recover_list = client.get(reverse("admin:organisations_organisation_recoverlist"))
+    assert "Alliance" in recover_list.content.decode()
+    deleted = Version.objects.get_deleted(Organisation).get(object_id=str(pk))
+    url = reverse("admin:organisations_organisation_recover", args=[deleted.pk])
+    page = client.get(url)
+    response = client.post(url, admin_form_data(page))
+    assert response.status_code == 302
+    org = Organisation.objects.get(pk=pk)
+    assert org.summary == "Wrong summary"  # the last state before the delete
+    assert str(org.countries.get().country) == "CN"
+    assert [n.name for n in org.other_names.all()] == ["Alliance Internationale"]
+
+
+def test_sectors_and_sources_keep_a_history(client, publisher):
+    client.force_login(publisher)
+    client.post(
+        reverse("admin:organisations_sector_add"),
+        {"name": "Housing", "slug": "housing"},
+    )
+    sector = Sector.objects.get(slug="housing")
+    assert Version.objects.get_for_object(sector).count() == 1
