@@ -50,14 +50,14 @@ class CSVRenderer(BaseRenderer):
         if data is None:
             return b""
         rows = data.get("results", []) if isinstance(data, dict) else data
+        view = (renderer_context or {}).get("view")
+        # The header row even without rows: an empty result is still a CSV file.
+        header = list(rows[0]) if rows else getattr(view, "csv_header", [])
         out = io.StringIO()
-        if rows:
-            writer = csv.DictWriter(
-                out, fieldnames=list(rows[0]), lineterminator="\r\n"
-            )
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: _csv_cell(value) for key, value in row.items()})
         return out.getvalue().encode(self.charset)
 
 
@@ -318,6 +318,10 @@ class EntityViewSetMixin(JSONErrorsMixin):
     write_serializer_class = None
     facets = ()
 
+    @property
+    def csv_header(self):
+        return list(self.list_serializer_class().fields)
+
     def get_renderers(self):
         renderers = [JSONRenderer()]
         if self.action == "list":
@@ -545,6 +549,32 @@ class APISchema(AutoSchema):
                     description="Response format; also by Accept header.",
                 )
             )
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="The ETag of the record as you read it: the write "
+                    "is refused (412) if the record changed since.",
+                )
+            )
+        elif self.method == "GET":
+            parameters += [
+                OpenApiParameter(
+                    "If-None-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="An ETag you hold: 304 if it is still current.",
+                ),
+                OpenApiParameter(
+                    "If-Modified-Since",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="An HTTP date (Last-Modified): 304 if nothing "
+                    "changed since.",
+                ),
+            ]
         return parameters
 
     def get_operation(self, *args, **kwargs):

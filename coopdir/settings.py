@@ -199,6 +199,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Tags by resource (organisations, mechanisms, …), not by the version prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "MechanismKindEnum": "mechanisms.models.Mechanism.Kind",
+        "MembershipKindEnum": "organisations.models.Membership.Kind",
+        "CountryEnum": "django_countries.countries",
+    },
 }
 
 if not DEBUG:

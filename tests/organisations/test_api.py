@@ -393,3 +393,12 @@ def test_it_shows_a_detail_in_a_fixed_number_of_queries(
         ParticipantFactory(organisation=organisation)
     with django_assert_max_num_queries(16):
         assert api.get(LIST + "big/").status_code == 200
+
+
+def test_it_gives_an_empty_csv_with_its_header(api):
+    response = api.get(LIST, {"country": "FI", "format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines() == [
+        "slug,url,web_url,name,acronym,kind,countries,sectors,founded,summary"
+    ]
