@@ -153,27 +153,38 @@ def validate_unified(params):
     return messages
 
 
+def merged_counts(querysets, facets):
+    """Return facet counts over several record types, one count call per type."""
+    per_type = [search.facet_counts(qs, facets) for qs in querysets.values()]
+    return {
+        facet: merge_rows([counts.get(facet, []) for counts in per_type])
+        for facet in facets
+    }, any(getattr(counts, "approximate", False) for counts in per_type)
+
+
 def unified_counts(params):
-    counts = {}
+    """Return (facet counts, whether any are estimates) for the unified search."""
     selected = [f for f in UNIFIED_FACETS if params.getlist(f)]
     unselected = [f for f in UNIFIED_FACETS if f not in selected and f != "type"]
-    querysets, _messages = type_querysets(params)
-    for facet in unselected:
-        counts[facet] = merge_rows(
-            [search.facet_counts(qs, [facet])[facet] for qs in querysets.values()]
+    querysets, _errors = type_querysets(params)
+    counts, approximate = (
+        merged_counts(querysets, unselected)
+        if unselected
+        else (
+            {},
+            False,
         )
+    )
     for facet in selected:
         without = params.copy()
         without.pop(facet)
-        others, _messages = type_querysets(without)
-        if facet != "type":
-            counts[facet] = merge_rows(
-                [search.facet_counts(qs, [facet])[facet] for qs in others.values()]
-            )
-    if "type" in selected:
-        without = params.copy()
-        without.pop("type")
-        querysets, _messages = type_querysets(without)
+        others, _errors = type_querysets(without)
+        if facet == "type":
+            querysets = others
+        else:
+            found, estimated = merged_counts(others, [facet])
+            counts.update(found)
+            approximate = approximate or estimated
     counts["type"] = [
         {
             "value": name,
@@ -182,7 +193,7 @@ def unified_counts(params):
         }
         for name, qs in querysets.items()
     ]
-    return counts
+    return counts, approximate
 
 
 def sorted_hits(hits, ordering):
@@ -220,8 +231,10 @@ def search_page(request):
             for name, (model, _f) in TYPES.items()
         }
     )
-    groups = facet_groups(params, unified_counts(params), UNIFIED_FACETS, labels)
+    counts, approximate = unified_counts(params)
+    groups = facet_groups(params, counts, UNIFIED_FACETS, labels)
     context = listing_context(params, page, groups, messages, sort_options(params))
+    context["approximate"] = approximate
     return render(request, "coopdir/search.html", context)
 
 

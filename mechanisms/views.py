@@ -6,7 +6,13 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from organisations.views import Listing, figure_rows, sort_options, visible
+from organisations.views import (
+    Listing,
+    figure_rows,
+    numbered_sources,
+    sort_options,
+    visible,
+)
 
 from .filters import MechanismFilter
 from .models import Mechanism, MechanismFigure, Participant, Secretariat
@@ -91,6 +97,7 @@ def mechanism_detail(request, slug):
     secretariats = [
         s for s in mechanism.secretariats.all() if visible(s.organisation, user)
     ]
+    figures = list(mechanism.figures.all())
     order = list(Participant.Role.values)
     participants = sorted(
         (p for p in mechanism.participants.all() if visible(p.organisation, user)),
@@ -114,7 +121,8 @@ def mechanism_detail(request, slug):
                 key=lambda p: p.country.name,
             )
         ],
-        "figure_groups": figure_rows(mechanism.figures.all()),
+        "figure_groups": figure_rows(figures),
+        "sources": numbered_sources(mechanism.sources.all(), figures),
         "json_ld": mechanism_json_ld(request, mechanism, children, participants),
     }
     return render(request, "mechanisms/detail.html", context)

@@ -175,16 +175,18 @@ class Listing:
         self.labels = choice_labels(self.filterset)
 
     def facet_counts(self):
-        counts = {}
+        counts, self.approximate = {}, False
         unselected = [f for f in self.facets if not self.params.getlist(f)]
-        if unselected:
-            counts.update(search.facet_counts(self.results, unselected))
+        found = [search.facet_counts(self.results, unselected)] if unselected else []
         for facet in self.facets:
             if facet not in unselected:
                 without = self.params.copy()
                 without.pop(facet)
                 others = self.filterset_class(without, queryset=self.queryset).qs
-                counts.update(search.facet_counts(others, [facet]))
+                found.append(search.facet_counts(others, [facet]))
+        for result in found:
+            counts.update(result)
+            self.approximate |= getattr(result, "approximate", False)
         return counts
 
     def context(self, request, sorts):
@@ -192,7 +194,9 @@ class Listing:
         groups = facet_groups(
             self.params, self.facet_counts(), self.facets, self.labels
         )
-        return listing_context(self.params, page, groups, self.messages, sorts)
+        context = listing_context(self.params, page, groups, self.messages, sorts)
+        context["approximate"] = self.approximate
+        return context
 
 
 def sort_options(params):
@@ -266,7 +270,10 @@ def visible(record, user):
 
 
 def figure_rows(figures):
-    """Return [(period label, [(figure, depth), …]), …], parts under their totals."""
+    """Return [{period, scope, rows: [(figure, depth), …]}, …], parts under totals.
+
+    A scope every figure of a period shares is given once, for the period.
+    """
     figures = list(figures)
     by_parent = {}
     for figure in figures:
@@ -290,8 +297,26 @@ def figure_rows(figures):
     groups = []
     for label, group in groupby(roots, key=period):
         rows = [row for root in group for row in walk(root, 0, {root.pk})]
-        groups.append((label, rows))
+        scopes = {figure.scope for figure, _depth in rows}
+        groups.append(
+            {
+                "period": label,
+                "rows": rows,
+                "scope": scopes.pop() if len(scopes) == 1 else "",
+                "has_change": any(f.change_pct is not None for f, _depth in rows),
+            }
+        )
     return groups
+
+
+def numbered_sources(sources, figures):
+    """Return the record's sources and then its figures' others, numbering each
+    figure's source (figure.source_number) for the table's references."""
+    numbered = list(dict.fromkeys([*sources, *(f.source for f in figures)]))
+    number = {source.pk: n for n, source in enumerate(numbered, start=1)}
+    for figure in figures:
+        figure.source_number = number[figure.source_id]
+    return numbered
 
 
 def mechanism_roles(organisation, user):
@@ -399,6 +424,7 @@ def organisation_detail(request, slug):
     children = list(organisation.children.all())
     members = list(organisation.members.all())
     memberships = list(organisation.memberships.all())
+    figures = list(organisation.key_figures.all())
     context = {
         "organisation": organisation,
         "parent": organisation.parent if visible(organisation.parent, user) else None,
@@ -411,7 +437,8 @@ def organisation_detail(request, slug):
         ],
         "members": members,
         "memberships": memberships,
-        "figure_groups": figure_rows(organisation.key_figures.all()),
+        "figure_groups": figure_rows(figures),
+        "sources": numbered_sources(organisation.sources.all(), figures),
         "mechanism_roles": mechanism_roles(organisation, user),
         "json_ld": organisation_json_ld(
             request, organisation, children, members, memberships

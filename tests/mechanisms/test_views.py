@@ -96,7 +96,7 @@ def test_its_query_count_does_not_grow_with_the_list(
     client, django_assert_max_num_queries, count
 ):
     make_mechanisms(count)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         response = client.get(f"{LIST}?country=IT&sector=trade")
     assert response.context["result_count"] == count
 

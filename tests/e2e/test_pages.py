@@ -1,0 +1,112 @@
+"""The public pages driven in Chromium: a visitor's journey, accessibility, phones."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR, "static", "vendor", "axe-core", "axe.min.js")
+PAGES = [
+    "/",
+    "/organisations/",
+    "/organisations/?country=FI&sector=machinery",
+    "/mechanisms/",
+    "/search/?q=China",
+    "/search/?q=zzzz-nothing",
+    "/organisations/acfsmc/",
+    "/organisations/cccme/",
+    "/mechanisms/china-finland/",
+    "/countries/",
+    "/countries/FI/",
+    "/sectors/",
+    "/sectors/machinery/",
+    "/no-such-page/",
+]
+
+
+def test_a_visitor_finds_a_mechanism_through_its_secretariat_host(
+    page, live_server, directory
+):
+    page.goto(live_server.url + "/")
+    page.get_by_label("Search by name").fill("Chamber")
+    page.get_by_role("button", name="Search", exact=True).last.click()
+    expect(page.get_by_role("heading", name=re.compile("results? for"))).to_be_visible()
+
+    page.locator('.facet a[data-facet-value="CN"]').click()
+    expect(page.locator(".chip")).to_contain_text("China")
+    assert "country=CN" in page.url and "q=Chamber" in page.url
+
+    page.get_by_role("link", name=re.compile("^China Chamber of Commerce")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("CCCME")
+    mechanisms = page.locator("section", has=page.locator("h2#mechanisms"))
+    expect(mechanisms).to_contain_text("Chinese secretariat")
+
+    mechanisms.get_by_role("link", name="China-Finland Business Council").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "China-Finland Business Council"
+    )
+    expect(page.locator("#secretariats + dl")).to_contain_text(
+        "China Chamber of Commerce for Import and Export of Machinery"
+    )
+
+
+def test_facets_and_sorting_work_without_javascript(browser, live_server, directory):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/organisations/")
+    page.locator('.facet a[data-facet-value="FI"]').click()
+    expect(page.get_by_role("heading", name="2 results")).to_be_visible()
+    page.get_by_label("Sort by").select_option("-founded")
+    page.get_by_role("button", name="Sort").click()
+    expect(page.locator(".results .card-title").first).to_contain_text(
+        "Confederation of Finnish Industries"
+    )
+    assert "country=FI" in page.url
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_have_no_serious_accessibility_violations(
+    page, live_server, directory, path
+):
+    page.goto(live_server.url + path)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, "
+        "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+    )
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_fit_a_390px_phone_without_horizontal_scroll(
+    page, live_server, directory, path
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + path)
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - "
+        "document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+
+
+def test_the_skip_link_and_focus_are_visible(page, live_server, directory):
+    page.goto(live_server.url + "/organisations/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    assert skip.bounding_box()["y"] >= 0
+    outline = skip.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none"
+    skip.press("Enter")
+    assert page.url.endswith("#main")
