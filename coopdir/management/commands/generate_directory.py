@@ -289,7 +289,7 @@ class Command(BaseCommand):
             Secretariat.objects.filter(mechanism__in=mechs).delete()
             Participant.objects.filter(mechanism__in=mechs).delete()
             mechs.delete()
-            generated.update(parent=None)
+            generated.update(parent=None, relation_to_parent="")
             generated.delete()
 
     def organisations(self, gen, n, sectors, sector_weights, source):
@@ -305,9 +305,17 @@ class Command(BaseCommand):
                 ]
                 for record, *_ in rows:
                     record.created_at = now
-                    # Structure: some bodies belong to an earlier one.
-                    if pks and rng.random() < 0.08:
-                        record.parent_id = rng.choice(pks)
+                created = Organisation.objects.bulk_create([r[0] for r in rows])
+                batch_pks = [record.pk for record in created]
+                # Structure: some bodies belong to one created before them.
+                with_parent = []
+                for j, record in enumerate(created):
+                    earlier = len(pks) + j
+                    if earlier and rng.random() < 0.08:
+                        k = rng.randrange(earlier)
+                        record.parent_id = (
+                            pks[k] if k < len(pks) else batch_pks[k - len(pks)]
+                        )
                         record.relation_to_parent = rng.choice(
                             [
                                 Organisation.Relation.SUBSIDIARY,
@@ -315,8 +323,10 @@ class Command(BaseCommand):
                                 Organisation.Relation.SECTORAL_ORGANISATION,
                             ]
                         )
-                created = Organisation.objects.bulk_create([r[0] for r in rows])
-                batch_pks = [record.pk for record in created]
+                        with_parent.append(record)
+                Organisation.objects.bulk_update(
+                    with_parent, ["parent", "relation_to_parent"], batch_size=1000
+                )
                 countries, links, names, figures, members = [], [], [], [], []
                 for pk, (_record, codes, chosen, other) in zip(
                     batch_pks, rows, strict=True
@@ -347,8 +357,13 @@ class Command(BaseCommand):
                                 source=source,
                             )
                         )
-                    if pks and rng.random() < 0.4:
-                        target = rng.choice(pks[: max(1, len(pks) // 50)])
+                    # Members join the first bodies (apex bodies, federations).
+                    if pk != batch_pks[0] or pks:
+                        first = pks[: max(1, len(pks) // 50)] or batch_pks[:1]
+                    else:
+                        first = []
+                    target = rng.choice(first) if first else None
+                    if target and target != pk and rng.random() < 0.4:
                         members.append(
                             Membership(
                                 member_id=pk,
