@@ -1,3 +1,5 @@
+import os
+
 import pytest
 import schemathesis
 from django.core.cache import cache
@@ -113,6 +115,8 @@ def api_schema(db, settings):
     )
 
 
+# Small so the suite stays quick; raise it (API_FUZZ_EXAMPLES=200) to dig deeper.
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -126,7 +130,7 @@ def run_operation(operation, mode):
     # so each GET operation gets a small Hypothesis test of its own here.
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=12,
+        max_examples=EXAMPLES,
         deadline=None,
         database=None,
         suppress_health_check=list(HealthCheck),
