@@ -170,6 +170,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 COUNTRIES_FIRST = ["CN"]
 
+# Opt in now to the Django 6.0 default: a URL typed without a scheme is https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
