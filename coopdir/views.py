@@ -305,7 +305,14 @@ def country_detail(request, code):
     headquartered = organisations.filter(hq_country=code)
     active = organisations.in_country(code).exclude(hq_country=code)
     involved = mechanisms.in_country(code)
+    by_sector = search.facet_counts(organisations.in_country(code), ["sector"])
+    list_url = reverse("organisations:list")
     context = {
+        "narrow_title": _("Organisations active here, by sector"),
+        "narrow": [
+            {**row, "url": f"{list_url}?country={code}&sector={row['value']}"}
+            for row in by_sector["sector"]
+        ],
         "code": code,
         "name": countries.name(code),
         "region": REGION_BY_COUNTRY.get(code),
@@ -366,15 +373,19 @@ def sector_detail(request, slug):
         slug=slug,
     )
     query = f"?sector={sector.slug}"
+    organisations = Organisation.objects.published().for_list().in_sector(sector)
+    by_country = search.facet_counts(organisations, ["country"])
+    list_url = reverse("organisations:list")
     context = {
         "sector": sector,
+        "narrow_title": _("Organisations in this sector, by country"),
+        "narrow": [
+            {**row, "url": f"{list_url}{query}&country={row['value']}"}
+            for row in by_country["country"]
+        ],
         "sections": preview_sections(
             [
-                (
-                    _("Organisations"),
-                    Organisation.objects.published().for_list().in_sector(sector),
-                    reverse("organisations:list") + query,
-                ),
+                (_("Organisations"), organisations, list_url + query),
                 (
                     _("Mechanisms"),
                     Mechanism.objects.published().for_list().in_sector(sector),

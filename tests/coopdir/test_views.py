@@ -201,3 +201,15 @@ def test_every_page_has_landmarks_a_skip_link_and_labels(client, directory):
         for control in controls:
             control_id = re.search(r'id="([^"]+)"', control).group(1)
             assert f'for="{control_id}"' in body, control
+
+
+def test_sector_and_country_pages_narrow_to_the_other_in_one_click(client, directory):
+    sector = client.get("/sectors/agriculture/")
+    assert [row["url"] for row in sector.context["narrow"]] == [
+        "/organisations/?sector=agriculture&country=CN"
+    ]
+    country = client.get("/countries/FI/")
+    urls = {row["label"]: row["url"] for row in country.context["narrow"]}
+    assert urls == {
+        "Machinery and electronics": "/organisations/?country=FI&sector=machinery"
+    }

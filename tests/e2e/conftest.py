@@ -31,3 +31,11 @@ def directory(transactional_db):
     from tests.pages import build_directory
 
     return build_directory()
+
+
+@pytest.fixture
+def seeded_live(transactional_db):
+    """The shipped seed, committed so that the live server's thread sees it."""
+    from django.core.management import call_command
+
+    call_command("load_seed", verbosity=0)

@@ -32,7 +32,7 @@ def test_a_visitor_finds_a_mechanism_through_its_secretariat_host(
     page, live_server, directory
 ):
     page.goto(live_server.url + "/")
-    page.get_by_label("Search by name").fill("Chamber")
+    page.get_by_role("searchbox", name=re.compile("^Search by name")).fill("Chamber")
     page.get_by_role("button", name="Search", exact=True).last.click()
     expect(page.get_by_role("heading", name=re.compile("results? for"))).to_be_visible()
 
@@ -110,3 +110,53 @@ def test_the_skip_link_and_focus_are_visible(page, live_server, directory):
     assert outline != "none"
     skip.press("Enter")
     assert page.url.endswith("#main")
+
+
+SEEDED_PAGES = [
+    "/",
+    "/organisations/acfsmc/",
+    "/organisations/cccme/",
+    "/mechanisms/cica-business-council/",
+    "/mechanisms/?country=FI",
+    "/countries/CN/",
+    "/sectors/agriculture/",
+]
+
+
+def test_the_seeded_pages_pass_axe_and_fit_a_phone(page, live_server, seeded_live):
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in SEEDED_PAGES:
+        page.goto(live_server.url + path)
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run()")
+        serious = [
+            (path, v["id"])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - "
+            "document.documentElement.clientWidth"
+        )
+        assert (path, overflow) == (path, 0)
+
+
+def test_a_visitor_answers_the_seed_questions_in_two_clicks(
+    page, live_server, seeded_live
+):
+    # "Chinese organisations in agriculture": home → Agriculture → China.
+    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="Agriculture", exact=True).click()
+    page.locator(".pill-links a", has_text="China").click()
+    expect(page.locator(".results")).to_contain_text(
+        "All-China Federation of Supply and Marketing Cooperatives"
+    )
+    # "What did the ACFSMC turn over in 2020?": search → its page → key figures.
+    page.goto(live_server.url + "/")
+    page.get_by_role("searchbox", name=re.compile("^Search by name")).fill("ACFSMC")
+    page.get_by_role("searchbox", name=re.compile("^Search by name")).press("Enter")
+    page.get_by_role("link", name=re.compile("^All-China Federation")).first.click()
+    figures = page.locator("table.figures").first
+    expect(figures).to_contain_text("5,300,000,000,000")
+    expect(figures).to_contain_text("among them")
