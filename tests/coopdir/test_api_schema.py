@@ -3,7 +3,9 @@ import os
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -110,9 +112,17 @@ def api_schema(db, settings):
     mechanism = MechanismFactory(slug="cicc", countries=["CN", "IT"], sectors=[sector])
     SecretariatFactory(mechanism=mechanism, organisation=parent)
     ParticipantFactory(mechanism=mechanism, organisation=parent)
-    return schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", get_wsgi_application()
-    )
+    # As Django's test client does: a request must not close the test's connection
+    # (it would, on PostgreSQL, inside the test's transaction).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json", get_wsgi_application()
+        )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 # Small so the suite stays quick; raise it (API_FUZZ_EXAMPLES=200) to dig deeper.
