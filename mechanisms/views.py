@@ -39,7 +39,6 @@ def mechanism_json_ld(request, mechanism, children, participants):
     data = {
         "@context": "https://schema.org",
         "@type": "Organization",
-        "additionalType": mechanism.get_kind_display(),
         "name": mechanism.name,
         "url": request.build_absolute_uri(mechanism.get_absolute_url()),
     }

@@ -95,7 +95,16 @@ def test_search_explains_bad_parameters(client, directory, query, message):
 
 
 @pytest.mark.parametrize(
-    "query", ["page=abc", "q=%00", "q=%ff%fe", "country=%00", "kind=%E4%B8"]
+    "query",
+    [
+        "page=abc",
+        "q=%00",
+        "q=%ff%fe",
+        "country=%00",
+        "kind=%E4%B8",
+        "q=" + "a%20b%20" * 1000,
+        "q=%22%27%25_%5C*%28%29%5B%E4%B8%AD",
+    ],
 )
 def test_search_never_fails_on_hostile_input(client, directory, query):
     assert client.get(f"/search/?{query}").status_code == 200

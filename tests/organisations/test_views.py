@@ -188,6 +188,8 @@ def test_it_explains_bad_parameters_on_a_normal_page(client, directory, query, m
         "country=%ff",
         "%00=%00",
         "q=" + "%E4%B8%AD" * 2000,
+        "q=" + "a%20b%20" * 1000,
+        "q=" + "%22%27%25_%5C*%28%29%5B" * 50,
     ],
 )
 def test_it_never_fails_on_hostile_input(client, directory, query):
