@@ -26,6 +26,7 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.resources import ModelResource
+from import_export.results import RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
@@ -33,6 +34,7 @@ from .models import Organisation, OrganisationCountry, Sector, Source, Status
 from .models import can_publish as user_can_publish
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+WRITES = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE}
 LIST_SEPARATOR = ";"
 
 # Country values seen in real files that are neither ISO codes nor English names.
@@ -264,7 +266,11 @@ class EntityResource(ModelResource):
                     "found": ", ".join(headers) or _("none"),
                 }
             )
-        rows = [dict(zip(headers, row, strict=False)) for row in dataset]
+        # Spreadsheets give None for an empty cell; text columns store "".
+        rows = [
+            dict(zip(headers, ("" if v is None else v for v in row), strict=False))
+            for row in dataset
+        ]
         self.adapt_rows(rows)
         self._assign_slugs(rows)
         if "slug" not in headers:
@@ -318,15 +324,14 @@ class EntityResource(ModelResource):
             if given or not name:
                 continue  # the model's own validation names the empty value
             key = (name.casefold(), str(row.get("hq_country") or "").strip().casefold())
+            base = slugify(name)[:100] or "record"
             if key in seen_keys:
                 self._reject(
                     number,
                     "name",
                     _("same name and country as row %(row)d") % {"row": seen_keys[key]},
                 )
-                continue
-            seen_keys[key] = number
-            base = slugify(name)[:100] or "record"
+            seen_keys.setdefault(key, number)
             slug, n = base, 1
             while slug in seen_slugs or (
                 slug in existing and existing[slug].casefold() != name.casefold()
@@ -339,7 +344,21 @@ class EntityResource(ModelResource):
 
     # --- one row ------------------------------------------------------------
 
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        # coopdir owns the search index (it imports both apps, never the other way
+        # round): index once at the end instead of once per saved row.
+        from coopdir.search import engine, signals
+
+        with signals.suspended():
+            result = super().import_data(dataset, dry_run=dry_run, **kwargs)
+        if not dry_run and not result.has_errors():
+            touched = [r.object_id for r in result.rows if r.import_type in WRITES]
+            engine.index_records(self._meta.model, touched)
+        return result
+
     def import_row(self, row, instance_loader, **kwargs):
+        if kwargs.get("dry_run"):
+            return super().import_row(row, instance_loader, **kwargs)
         # One revision per row: reverting one record never reverts the others.
         with reversion.create_revision():
             if self.user is not None and self.user.is_authenticated:
@@ -406,6 +425,27 @@ class EntityResource(ModelResource):
                     _("only a publisher can publish; use draft or review")
                 )
         instance.import_notes = "; ".join(self.row_notes.get(number, []))
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(
+        self, instance, import_validation_errors=None, validate_unique=True
+    ):
+        errors = dict(import_validation_errors or {})
+        # Each check constraint costs a query per row; the field validators and
+        # clean() cover them and the database still enforces them on save.
+        try:
+            instance.full_clean(
+                exclude=errors.keys(),
+                validate_unique=validate_unique,
+                validate_constraints=False,
+            )
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        if getattr(instance, "relation_to_parent", "") and not instance.parent_id:
+            errors.setdefault("relation_to_parent", []).append(
+                _("a relation to parent needs a parent")
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -493,18 +533,18 @@ class OrganisationResource(EntityResource):
 
     def adapt_rows(self, rows):
         for number, row in enumerate(rows, 1):
-            codes = str(row.get("type_of_initiative") or "")
-            if codes and not str(row.get("kind") or "").strip():
+            if "type_of_initiative" in row and not str(row.get("kind") or "").strip():
+                codes = str(row.get("type_of_initiative") or "").strip()
                 kind = next(
                     (k for needle, k in INITIATIVE_KINDS if needle in codes),
                     Organisation.Kind.ASSOCIATION,
                 )
                 row["kind"] = kind
-                self._note(
-                    number,
-                    _("kind “%(kind)s” from the initiative type “%(codes)s”")
-                    % {"kind": kind.label, "codes": codes},
-                )
+                if codes:
+                    note = _("kind “%(kind)s” from the initiative type “%(codes)s”")
+                else:
+                    note = _("no initiative type: kind set to “%(kind)s”")
+                self._note(number, note % {"kind": kind.label, "codes": codes})
             if not str(row.get("description") or "").strip():
                 for header, value in row.items():
                     if header.startswith("description_") and str(value or "").strip():

@@ -1,0 +1,285 @@
+import csv
+import io
+import json
+
+import pytest
+import tablib
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from reversion.models import Version
+
+from mechanisms.models import Mechanism
+from organisations.models import Organisation, Status
+from organisations.resources import (
+    OrganisationResource,
+    normalise_country,
+    normalise_url,
+    result_digest,
+)
+from tests.factories import MechanismFactory, OrganisationFactory, SectorFactory
+
+pytestmark = pytest.mark.django_db
+
+CSV, XLSX, JSON = "0", "1", "2"
+SSE_FILE = settings.BASE_DIR.parent / "shared" / "data" / "sse-initiatives-europe.csv"
+
+
+def csv_bytes(rows, encoding="utf-8"):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def dry_run(client, content, name="organisations.csv", fmt=CSV, model="organisation"):
+    app = "mechanisms" if model == "mechanism" else "organisations"
+    url = reverse(f"admin:{app}_{model}_import")
+    return client.post(
+        url,
+        {
+            "resource": "0",
+            "format": fmt,
+            "import_file": SimpleUploadedFile(name, content),
+        },
+    )
+
+
+def confirm(client, page, model="organisation", **extra):
+    form = page.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(extra)
+    app = "mechanisms" if model == "mechanism" else "organisations"
+    return client.post(
+        reverse(f"admin:{app}_{model}_process_import"), data, follow=True
+    )
+
+
+def ten_rows():
+    return [
+        {
+            "name": f"Cooperative {n}",
+            "kind": "cooperative",
+            "country": "Österreich" if n % 2 else "DE",
+            "sectors": "agriculture",
+            "website": "www.example.org" if n == 1 else "",
+        }
+        for n in range(10)
+    ]
+
+
+@pytest.fixture
+def staff(client, publisher):
+    client.force_login(publisher)
+    SectorFactory(name="Agriculture", slug="agriculture")
+    return client
+
+
+def test_ten_organisations_import_after_a_dry_run(staff):
+    page = dry_run(staff, csv_bytes(ten_rows()))
+    assert page.status_code == 200
+    assert not Organisation.objects.exists()  # the dry run saves nothing
+    text = page.content.decode()
+    assert "Dry run: 10 to create, 0 to change, 0 rejected" in text
+    assert "“Österreich” → AT (Austria)" in text
+    assert "added http://" in text
+    response = confirm(staff, page)
+    assert "Import finished: 10 new" in response.content.decode()
+    orgs = Organisation.objects.order_by("name")
+    assert orgs.count() == 10
+    first = orgs.get(name="Cooperative 1")
+    assert first.slug == "cooperative-1"
+    assert str(first.hq_country) == "AT"
+    assert first.website == "http://www.example.org"
+    assert first.status == Status.DRAFT
+    assert [s.slug for s in first.sectors.all()] == ["agriculture"]
+    assert Version.objects.get_for_object(first).count() == 1
+
+
+def test_an_export_imports_back_unchanged_in_every_format(staff):
+    parent = OrganisationFactory(slug="ica", name="ICA", hq_country="BE")
+    OrganisationFactory(
+        slug="ica-europe",
+        parent=parent,
+        relation_to_parent="regional_office",
+        hq_country="BE",
+        countries=["FR", "DE"],
+        sectors=[SectorFactory(slug="agriculture")],
+    )
+    resource = OrganisationResource()
+    exported = resource.export()
+    assert exported.headers[:3] == ["slug", "name", "acronym"]
+    row = dict(zip(exported.headers, exported[1], strict=True))
+    assert row["parent"] == "ica"
+    assert row["countries"] == "BE;DE;FR"
+    for fmt, export_format in ((CSV, "csv"), (XLSX, "xlsx"), (JSON, "json")):
+        content = exported.export(export_format)
+        if isinstance(content, str):
+            content = content.encode()
+        page = dry_run(staff, content, name=f"export.{export_format}", fmt=fmt)
+        text = page.content.decode()
+        assert "Dry run: 0 to create, 2 to change, 0 rejected" in text, fmt
+
+
+def test_the_admin_export_downloads_csv(staff):
+    OrganisationFactory(name="Exported body")
+    response = staff.post(
+        reverse("admin:organisations_organisation_export"),
+        {"resource": "0", "format": CSV, "organisationresource_name": "on"},
+    )
+    assert response.status_code == 200
+    assert "Exported body" in response.content.decode()
+
+
+def test_a_file_in_the_wrong_encoding_is_refused_clearly(staff):
+    page = dry_run(staff, csv_bytes(ten_rows(), encoding="latin-1"))
+    assert "The file is not UTF-8 text" in page.content.decode()
+    assert "confirm_form" not in page.context or not page.context["confirm_form"]
+    assert not Organisation.objects.exists()
+
+
+def test_a_file_without_the_name_column_is_refused_clearly(staff):
+    page = dry_run(staff, b"title,country\nSomething,DE\n")
+    text = page.content.decode()
+    assert "The file has no column “name”" in text
+    assert not page.context.get("confirm_form")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(staff):
+    big = b"name,kind\n" + b"x" * (50 * 1024 * 1024)
+    page = dry_run(staff, big)
+    assert "The file is 50.0 MB; the limit is 10 MB" in page.content.decode()
+    assert not Organisation.objects.exists()
+
+
+def test_rejected_rows_are_imported_only_when_skipping_them_is_confirmed(staff):
+    rows = ten_rows()[:3]
+    rows[1]["country"] = "Atlantis"
+    for row in rows:
+        row["slug"] = "same-slug" if row is not rows[0] else "first"
+    page = dry_run(staff, csv_bytes(rows))
+    text = page.content.decode()
+    assert "Dry run: 1 to create, 0 to change, 2 rejected" in text
+    assert "unknown country “Atlantis”" in text
+    assert "slug “same-slug” is also on row 2" in text
+    assert page.context["confirm_form"].fields["skip_rejected"].required
+    refused = confirm(staff, page)
+    assert "skipping them was not confirmed: nothing was changed" in (
+        refused.content.decode()
+    )
+    assert not Organisation.objects.exists()
+    page = dry_run(staff, csv_bytes(rows))
+    done = confirm(staff, page, skip_rejected="on")
+    assert "2 rejected rows were skipped, as confirmed" in done.content.decode()
+    assert list(Organisation.objects.values_list("slug", flat=True)) == ["first"]
+
+
+def test_the_import_refuses_to_do_other_than_the_dry_run_showed(staff):
+    page = dry_run(staff, csv_bytes(ten_rows()[:2]))
+    OrganisationFactory(slug="cooperative-0", name="Cooperative 0")
+    response = confirm(staff, page)
+    assert "The data changed since the dry run" in response.content.decode()
+    assert Organisation.objects.count() == 1
+
+
+def test_an_editor_cannot_publish_through_an_import(client, editor):
+    client.force_login(editor)
+    rows = [{"name": "Sneaky", "kind": "cooperative", "status": "published"}]
+    page = dry_run(client, csv_bytes(rows))
+    assert "only a publisher can publish" in page.content.decode()
+
+
+def test_mechanisms_import_with_countries_and_parent_by_slug(staff):
+    MechanismFactory(slug="forum", name="Forum")
+    rows = [
+        {
+            "slug": "wg-energy",
+            "name": "Energy working group",
+            "kind": "working_group",
+            "scope": "bilateral",
+            "parent": "forum",
+            "countries": "CN;Suomi",
+        }
+    ]
+    page = dry_run(staff, csv_bytes(rows), model="mechanism")
+    assert "Dry run: 1 to create" in page.content.decode()
+    confirm(staff, page, model="mechanism")
+    group = Mechanism.objects.get(slug="wg-energy")
+    assert group.parent.slug == "forum"
+    assert sorted(str(c.country) for c in group.countries.all()) == ["CN", "FI"]
+
+
+def test_an_unknown_parent_slug_is_named(staff):
+    rows = [{"name": "Orphan", "kind": "office", "parent": "nowhere"}]
+    page = dry_run(staff, csv_bytes(rows))
+    assert "no organisation with slug “nowhere”" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("Österreich", "AT"),
+        ("ÖSterreich", "AT"),
+        ("England", "GB"),
+        ("uk", "GB"),
+        ("Ελλάδα", "GR"),
+        ("Frace", "FR"),
+        ("de", "DE"),
+        ("", ""),
+    ],
+)
+def test_country_values_are_normalised(value, code):
+    assert normalise_country(value)[0] == code
+
+
+@pytest.mark.parametrize("value", ["SR", "ABERDEEN", "Atlantis"])
+def test_unknown_or_ambiguous_countries_are_refused(value):
+    with pytest.raises(ValueError):
+        normalise_country(value)
+
+
+@pytest.mark.parametrize(
+    "value, url",
+    [
+        ("update6", ""),
+        ("poolarts@googlemail.com", ""),
+        ("www.bancaetica.it", "http://www.bancaetica.it"),
+        ("https://a.org https://b.org", "https://a.org"),
+    ],
+)
+def test_website_values_are_normalised_or_dropped(value, url):
+    assert normalise_url(value)[0] == url
+
+
+@pytest.mark.skipif(not SSE_FILE.exists(), reason="shared/data is not beside the repo")
+def test_the_real_sse_file_imports_after_a_dry_run_that_explains_every_rejection():
+    data = tablib.Dataset().load(SSE_FILE.read_text(encoding="utf-8-sig"), format="csv")
+    total = len(data)
+    preview = OrganisationResource().import_data(
+        data.subset(rows=range(total)), dry_run=True, retain_instance_in_row_result=True
+    )
+    assert not preview.has_errors()
+    assert Organisation.objects.count() == 0
+    reasons = {}
+    for row in preview.invalid_rows:
+        for messages in row.error_dict.values():
+            for message in messages:
+                reasons.setdefault(message.split("“")[0][:20], []).append(row.number)
+    # Every rejection has a stated reason, and only these kinds of reason occur.
+    assert set(reasons) == {"same name and countr", "", "unknown country "}
+    slovak = [r for r in preview.invalid_rows if "Slovakia" in str(r.error_dict)]
+    assert len(slovak) == 17
+    notes = " | ".join(r.instance.import_notes for r in preview.rows if r.instance)
+    assert "“Österreich” → AT (Austria)" in notes
+    assert "“England” → GB (United Kingdom)" in notes
+    assert "“update6” is not a web address: dropped" in notes
+
+    result = OrganisationResource().import_data(data, dry_run=False)
+    assert result_digest(result) == result_digest(preview)
+    accepted = total - len(preview.invalid_rows)
+    assert Organisation.objects.count() == accepted
+    food_bank = Organisation.objects.get(slug="bulgarian-food-bank")
+    assert str(food_bank.hq_country) == "BG"
+    assert food_bank.website == ""
+    assert json.dumps(result.totals) and result.totals["new"] == accepted
