@@ -105,7 +105,7 @@ def merge_rows(row_lists):
     return sorted(merged.values(), key=lambda r: (-r["count"], r["label"]))
 
 
-def type_querysets(params):
+def type_querysets(params, with_query=True):
     """Return ({type: filtered queryset}, {field: [error, …]}) for the allowed types.
 
     Kinds differ per type: each type gets the kinds that are its own, and a type
@@ -118,8 +118,10 @@ def type_querysets(params):
         if (types and name not in types) or (kinds and not own):
             continue
         scoped = params.copy()
-        for key in ("q", "ordering", "page", "type", "kind"):
+        for key in ("ordering", "page", "type", "kind"):
             scoped.pop(key, None)
+        if not with_query:
+            scoped.pop("q", None)
         if own:
             scoped.setlist("kind", own)
         filterset = filterset_class(scoped, queryset=_published()[name].for_list())
@@ -189,9 +191,10 @@ def unified_counts(params):
         {
             "value": name,
             "label": str(TYPES[name][0]._meta.verbose_name_plural).capitalize(),
-            "count": qs.count(),
+            "count": count,
         }
         for name, qs in querysets.items()
+        if (count := qs.count())
     ]
     return counts, approximate
 
@@ -216,7 +219,8 @@ def search_page(request):
         messages.append(_("Unknown sort order: %(o)s.") % {"o": ordering})
         params.pop("ordering")
         ordering = ""
-    querysets, _errors = type_querysets(params)
+    # search_all ranks by the query itself, so it gets the querysets without it.
+    querysets, _errors = type_querysets(params, with_query=False)
     hits = search.search_all(params.get("q", ""), list(querysets.values()))
     records = sorted_hits(hits, ordering)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -64,6 +64,14 @@ def test_search_counts_types_and_kinds_across_both(client, directory):
     assert kinds == {"business_council", "working_group"}
 
 
+def test_search_counts_facets_for_the_matches_of_the_query(client, directory):
+    response = client.get("/search/?q=CCCME&type=organisation")
+    groups = {g["name"]: g["values"] for g in response.context["facet_groups"]}
+    assert {v["value"]: v["count"] for v in groups["type"]} == {"organisation": 1}
+    assert {v["value"]: v["count"] for v in groups["country"]} == {"CN": 1}
+    assert {v["value"] for v in groups["kind"]} == {"chamber"}
+
+
 def test_search_sorts_by_name_and_founding_year(client, directory):
     response = client.get("/search/?country=FI&ordering=-founded")
     assert [r.slug for r in response.context["results"]][:2] == ["china-finland", "ek"]
