@@ -196,3 +196,13 @@ def test_sectors_and_sources_are_editable(client, publisher):
         {"title": "ICA website", "publisher": "ICA", "url": "", "excerpt": ""},
     )
     assert response.status_code == 302
+
+
+def test_deleting_a_parent_keeps_its_children_without_the_relation(client, publisher):
+    client.force_login(publisher)
+    parent = OrganisationFactory()
+    child = OrganisationFactory(parent=parent, relation_to_parent="regional_office")
+    url = reverse("admin:organisations_organisation_delete", args=[parent.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    child.refresh_from_db()
+    assert child.parent is None and child.relation_to_parent == ""

@@ -1,0 +1,124 @@
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from coopdir import backup
+from mechanisms.models import Mechanism
+from organisations.models import KeyFigure, Organisation
+from tests.factories import (
+    KeyFigureFactory,
+    MechanismFactory,
+    OrganisationFactory,
+    OrganisationNameFactory,
+    ParticipantFactory,
+    SecretariatFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def round_trip(tmp_path):
+    path = tmp_path / "directory.json"
+    call_command("export_directory", str(path), verbosity=0)
+    before = json.loads(path.read_text(encoding="utf-8"))
+    backup.clear()
+    assert backup.is_empty()
+    call_command("import_directory", str(path), verbosity=0)
+    again = tmp_path / "again.json"
+    call_command("export_directory", str(again), verbosity=0)
+    after = json.loads(again.read_text(encoding="utf-8"))
+    return before, after
+
+
+@pytest.fixture
+def generated():
+    sector = SectorFactory()
+    child = SectorFactory(parent=sector)
+    parent = OrganisationFactory(sectors=[sector], countries=["BE", "FR"])
+    org = OrganisationFactory(parent=parent, relation_to_parent="regional_office")
+    OrganisationNameFactory(organisation=org, name="中文名")
+    total = KeyFigureFactory(organisation=org, value="5300000000000.0000")
+    KeyFigureFactory(organisation=org, parent=total, value="12.5")
+    mechanism = MechanismFactory(sectors=[child], countries=["CN", "IT"])
+    MechanismFactory(parent=mechanism)
+    SecretariatFactory(mechanism=mechanism, organisation=org)
+    ParticipantFactory(mechanism=mechanism, organisation=parent, person_name="ZHANG")
+
+
+def test_the_seed_data_round_trips_unchanged(seeded, tmp_path):
+    before, after = round_trip(tmp_path)
+    assert before["counts"]["organisations.organisation"] > 10
+    assert before["format"] == "coopdir-directory" and before["format_version"] == 1
+    assert after["records"] == before["records"]
+    assert after["counts"] == before["counts"]
+
+
+def test_a_generated_directory_round_trips_unchanged(generated, tmp_path):
+    before, after = round_trip(tmp_path)
+    assert after["records"] == before["records"]
+    figure = KeyFigure.objects.get(parent__isnull=True)
+    assert figure.value == 5300000000000
+    assert figure.parts.get().value == 12.5
+    # Sequences follow the restored ids: a new record gets a fresh one.
+    assert OrganisationFactory().pk > max(
+        r["pk"] for r in before["records"] if r["model"] == "organisations.organisation"
+    )
+
+
+def test_a_restore_refuses_a_database_that_holds_records(generated, tmp_path):
+    path = tmp_path / "directory.json"
+    call_command("export_directory", str(path), verbosity=0)
+    OrganisationFactory(name="Added later")
+    with pytest.raises(CommandError, match="already holds directory records"):
+        call_command("import_directory", str(path), verbosity=0)
+    call_command("import_directory", str(path), "--replace", verbosity=0)
+    assert not Organisation.objects.filter(name="Added later").exists()
+
+
+def test_dry_runs_write_nothing(generated, tmp_path):
+    path = tmp_path / "directory.json"
+    call_command("export_directory", str(path), "--dry-run", verbosity=0)
+    assert not path.exists()
+    call_command("export_directory", str(path), verbosity=0)
+    backup.clear()
+    call_command("import_directory", str(path), "--dry-run", verbosity=0)
+    assert not Mechanism.objects.exists()
+
+
+def test_export_refuses_to_overwrite_a_file(tmp_path):
+    path = tmp_path / "directory.json"
+    path.write_text("keep me")
+    with pytest.raises(CommandError, match="exists"):
+        call_command("export_directory", str(path), verbosity=0)
+    assert path.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("not json", "is not a JSON document"),
+        ('{"format": "other"}', "not a coopdir-directory document"),
+        (
+            '{"format": "coopdir-directory", "format_version": 99, "records": []}',
+            "Format version 99",
+        ),
+        (
+            '{"format": "coopdir-directory", "format_version": 1, '
+            '"records": [{"model": "auth.user", "pk": 1, "fields": {}}]}',
+            "Unknown kinds of record: auth.user",
+        ),
+    ],
+)
+def test_a_malformed_document_is_refused_clearly(tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("import_directory", str(path), verbosity=0)
+    assert backup.is_empty()
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(CommandError, match="There is no file"):
+        call_command("import_directory", str(tmp_path / "nope.json"), verbosity=0)
