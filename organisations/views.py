@@ -227,6 +227,9 @@ def listing_context(params, page, groups, messages, sorts):
         "result_count": page.paginator.count,
         "facet_groups": groups,
         "chips": chips(params, groups),
+        "filter_summary": ", ".join(
+            str(chip["label"]) for chip in chips(params, groups)
+        ),
         "clear_url": url_with(params, **{g["name"]: None for g in groups}),
         "messages_list": messages,
         "query": params.get("q", ""),

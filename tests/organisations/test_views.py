@@ -89,6 +89,10 @@ def test_it_shows_selected_filters_as_removable_chips(client, directory):
     assert set(chips) == {"Finland", "Machinery and electronics"}
     assert chips["Finland"] == "?sector=machinery"
     assert "Remove filter" in response.content.decode()
+    assert (
+        "<title>Organisations: Finland, Machinery and electronics"
+        in response.content.decode()
+    )
 
 
 def test_it_keeps_a_selected_value_with_no_results_visible(client, directory):
