@@ -5,6 +5,7 @@ import json
 import pytest
 import tablib
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from reversion.models import Version
@@ -95,6 +96,7 @@ def test_ten_organisations_import_after_a_dry_run(staff):
     assert first.status == Status.DRAFT
     assert [s.slug for s in first.sectors.all()] == ["agriculture"]
     assert Version.objects.get_for_object(first).count() == 1
+    assert LogEntry.objects.filter(user__username="publisher").count() == 10
 
 
 def test_an_export_imports_back_unchanged_in_every_format(staff):
