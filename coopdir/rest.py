@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 
+import reversion
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, ProtectedError, RestrictedError, Sum
@@ -420,7 +421,7 @@ class EntityViewSetMixin(JSONErrorsMixin):
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         with transaction.atomic():
-            record = self.get_object()
+            record = self._lock(self.get_object())
             check_if_match(request, record)
             old_status = record.status
             serializer = self.get_serializer(record, data=request.data, partial=partial)
@@ -436,7 +437,7 @@ class EntityViewSetMixin(JSONErrorsMixin):
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
-            record = self.get_object()
+            record = self._lock(self.get_object())
             check_if_match(request, record)
             if record.status == Status.PUBLISHED:
                 check_publish(request, type(record), None, record.status)
@@ -457,10 +458,31 @@ class EntityViewSetMixin(JSONErrorsMixin):
                 ) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def _lock(self, record):
+        """Lock the record's row for this transaction and read its current state.
+
+        Two writers holding the same ETag cannot both pass If-Match.
+        """
+        current = (
+            type(record)
+            .objects.select_for_update()
+            .filter(pk=record.pk)
+            .values("version", "updated_at", "status")
+            .first()
+        )
+        if current is None:
+            raise exceptions.NotFound()
+        for key, value in current.items():
+            setattr(record, key, value)
+        return record
+
     def _save(self, serializer):
         try:
-            with transaction.atomic():
-                return serializer.save()
+            with transaction.atomic(), reversion.create_revision():
+                record = serializer.save()
+                reversion.set_user(self.request.user)
+                reversion.set_comment(_("Saved through the API."))
+                return record
         except IntegrityError as error:
             raise serializers.ValidationError(
                 {api_settings.NON_FIELD_ERRORS_KEY: [str(error)]}

@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from reversion.models import Version
 
 from organisations.models import Organisation, Status
 from tests.factories import (
@@ -185,3 +186,17 @@ def test_it_replaces_the_whole_record_on_put(editor):
     assert response.status_code == 200, response.content
     record = Organisation.objects.get(slug="ica")
     assert record.name == "International Cooperative Alliance"
+
+
+def test_it_records_api_writes_in_the_history(editor):
+    OrganisationFactory(slug="ica", name="ICA", countries=["BE"])
+    response = editor.patch(
+        LIST + "ica/", {"summary": "Guardian", "countries": ["BE", "FI"]}, format="json"
+    )
+    assert response.status_code == 200
+    record = Organisation.objects.get(slug="ica")
+    versions = Version.objects.get_for_object(record)
+    assert versions.count() == 1
+    assert versions[0].revision.user.username == "editor"
+    assert versions[0].field_dict["summary"] == "Guardian"
+    assert response.json()["version"] == record.version > 1
