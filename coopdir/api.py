@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django_countries import countries
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -221,6 +222,33 @@ class SearchQuerySerializer(serializers.Serializer):
         max_length=search.MAX_QUERY_LENGTH,
         help_text="Words to find in names (every language), acronyms and texts.",
     )
+    type = serializers.MultipleChoiceField(
+        choices=["organisation", "mechanism"],
+        required=False,
+        help_text="Only these kinds of record (repeatable); default both.",
+    )
+
+
+class SearchHits:
+    """The ranked hits of a query, fetched only as far as the page asked for.
+
+    Django's Paginator counts them in the database and slices them; a slice asks
+    search_all for the best `stop` hits only.
+    """
+
+    def __init__(self, query, querysets):
+        self.query, self.querysets = query, querysets
+
+    def count(self):
+        return sum(search.search(qs, self.query).count() for qs in self.querysets)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        return search.search_all(self.query, self.querysets, limit=key.stop)[key]
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -266,14 +294,16 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         user = request.user
-        hits = search.search_all(
-            query.validated_data["q"],
-            [
-                Organisation.objects.visible_to(user).for_list(),
-                Mechanism.objects.visible_to(user).for_list(),
-            ],
-        )
-        page = self.paginate_queryset(hits)
+        kinds = query.validated_data.get("type") or {"organisation", "mechanism"}
+        querysets = [
+            model.objects.visible_to(user).for_list()
+            for name, model in (
+                ("organisation", Organisation),
+                ("mechanism", Mechanism),
+            )
+            if name in kinds
+        ]
+        page = self.paginate_queryset(SearchHits(query.validated_data["q"], querysets))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -286,6 +316,7 @@ def not_found(request, *args, **kwargs):
 
 
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("mechanisms", MechanismViewSet, basename="mechanism")
 router.register("sectors", SectorViewSet, basename="sector")
@@ -293,6 +324,7 @@ router.register("countries", CountryViewSet, basename="country")
 router.register("search", SearchViewSet, basename="search")
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="api:docs"), name="index"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

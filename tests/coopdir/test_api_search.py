@@ -128,3 +128,24 @@ def test_it_serves_the_docs_from_local_files(api):
     )
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
     assert "/api/schema/" in html
+
+
+def test_it_searches_one_kind_and_fetches_only_the_page(
+    api, django_assert_max_num_queries
+):
+    for n in range(30):
+        OrganisationFactory(name=f"Cooperative {n:02d}")
+        MechanismFactory(name=f"Cooperative council {n:02d}")
+    body = api.get("/api/v1/search/", {"q": "cooperative", "type": "mechanism"}).json()
+    assert body["count"] == 30
+    assert {r["type"] for r in body["results"]} == {"mechanism"}
+    # Counts, a word lookup per search, the page and its prefetches: not per hit.
+    with django_assert_max_num_queries(12):
+        body = api.get("/api/v1/search/", {"q": "cooperative", "page": 3}).json()
+    assert body["count"] == 60 and len(body["results"]) == 20
+    assert api.get("/api/v1/search/", {"q": "x", "type": "person"}).status_code == 400
+
+
+def test_the_api_root_leads_to_the_docs(api):
+    response = api.get("/api/")
+    assert response.status_code == 302 and response["Location"] == "/api/docs/"
