@@ -20,7 +20,7 @@ models at import time, so the apps' filters may use it without an import cycle.
 
 import re
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, F, Func, IntegerField, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -28,6 +28,7 @@ from django.utils.safestring import mark_safe
 from . import engine, text
 
 MAX_QUERY_LENGTH = 500
+MAX_FUZZY_WORDS = 6
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 
 
@@ -44,7 +45,8 @@ def plan(query):
         alternative = term.alternatives[0]
         if len(term.alternatives) == 1 and len(alternative.tokens) == 1:
             word = alternative.tokens[0]
-            if text.is_fuzzy_word(word):
+            # A few words at most: each costs a vocabulary lookup of ~500 spellings.
+            if text.is_fuzzy_word(word) and len(wanted) < MAX_FUZZY_WORDS:
                 wanted[id(term)] = (word, text.edits1(word))
     if wanted:
         known = engine.known_words(set().union(*(c for _, c in wanted.values())))
@@ -55,6 +57,21 @@ def plan(query):
                     c for c in candidates & known if not c.startswith(word)
                 )
     return terms
+
+
+class CodePointOrder(Func):
+    """A text column sorted by code point on every engine, so both give one order.
+
+    SQLite compares bytes; PostgreSQL sorts by the database's locale unless told.
+    """
+
+    template = "%(expressions)s"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template='(%(expressions)s COLLATE "C")', **extra
+        )
 
 
 def _in(model, sql_params):
@@ -94,7 +111,7 @@ def search(queryset, query):
                 output_field=IntegerField(),
             )
         )
-        .order_by("-search_rank", "name", "pk")
+        .order_by("-search_rank", CodePointOrder(F("name")).asc(), "pk")
     )
 
 
@@ -110,7 +127,7 @@ def search_all(query, querysets, limit=None):
         if limit is not None:
             results = results[:limit]
         hits.extend((record, record.search_rank) for record in results)
-    hits.sort(key=lambda hit: (-hit[1], hit[0].name.casefold(), hit[0].pk))
+    hits.sort(key=lambda hit: (-hit[1], hit[0].name, hit[0].pk))
     return hits if limit is None else hits[:limit]
 
 

@@ -99,6 +99,7 @@ def build_documents(model, records_filter):
         "pk", *fields, *choices
     ):
         doc = docs[row["pk"]] = Document()
+        doc.facets.add(("all", ""))
         doc.facets.update((facet, row[facet]) for facet in choices if row[facet])
         for name in NAME_FIELDS:
             doc.add_name(row.get(name))

@@ -10,6 +10,7 @@ import hashlib
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from django_countries import countries
 
 from organisations.regions import Region
@@ -21,7 +22,6 @@ CACHE_SECONDS = 600
 # Past this many records, counts are estimated from a sample (DESIGN.md: "past
 # ~10,000 matches a count may be an estimate if the page says so").
 EXACT_LIMIT = 10000
-SAMPLE_SIZE = 2000
 
 
 class FacetCounts(dict):
@@ -30,9 +30,22 @@ class FacetCounts(dict):
     approximate = False
 
 
+_COUNTRY_NAMES = {}
+
+
+def _country_names():
+    """Return {code: name} in the active language (looked up once per language)."""
+    language = translation.get_language() or ""
+    names = _COUNTRY_NAMES.get(language)
+    if names is None:
+        names = _COUNTRY_NAMES[language] = {code: str(n) for code, n in countries}
+    return names
+
+
 def _labels(model, facet, values):
     if facet == "country":
-        return {v: str(countries.name(v)) for v in values}
+        names = _country_names()
+        return {v: names.get(v, v) for v in values}
     if facet == "region":
         return {v: str(Region(v).label) for v in values if v in Region.values}
     if facet == "sector":
@@ -48,32 +61,25 @@ def _labels(model, facet, values):
     return {v: str(labels.get(v, v)) for v in values}
 
 
-def _size(queryset, limit):
-    """Return the number of records in queryset, counting no further than limit."""
-    sql, params = queryset.order_by().values("pk")[:limit].query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS counted", params)
-        return cursor.fetchone()[0]
-
-
 def _count(queryset, facets):
     model = queryset.model
-    scale = None
-    pks = queryset.order_by().values("pk")
-    if _size(queryset, EXACT_LIMIT + 1) > EXACT_LIMIT:
-        # Records come in index order (arbitrary as to facets): a fair sample.
-        scale = queryset.count() / SAMPLE_SIZE
-        pks = pks[:SAMPLE_SIZE]
+    # Every record has an ("all", "") row: its count is the size of what was counted,
+    # so one query both counts and tells whether the limit was reached.
+    pks = queryset.order_by().values("pk")[: EXACT_LIMIT + 1]
     sql, params = pks.query.sql_with_params()
-    marks = ", ".join(["%s"] * len(facets))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} "
-            f"WHERE kind = %s AND facet IN ({marks}) AND record_id IN ({sql}) "
-            "GROUP BY facet, value",
-            [engine.kind(model), *facets, *params],
+            f"WHERE kind = %s AND record_id IN ({sql}) GROUP BY facet, value",
+            [engine.kind(model), *params],
         )
         rows = cursor.fetchall()
+    counted = sum(count for facet, value, count in rows if facet == "all")
+    scale = None
+    if counted > EXACT_LIMIT:
+        # Records come in index order (arbitrary as to facets): a fair sample.
+        scale = queryset.count() / counted
+    rows = [row for row in rows if row[0] in facets]
     result = FacetCounts({facet: [] for facet in facets})
     result.approximate = scale is not None
     by_facet = {}

@@ -138,7 +138,13 @@ def parse(query):
             if len(words) > 1:
                 alternatives.append(Alternative(["".join(words)[:MAX_TOKEN]]))
             terms.append(Term(alternatives, text=chunk))
-    return terms
+    unique, seen = [], set()
+    for term in terms:
+        signature = tuple((tuple(a.tokens), a.prefix) for a in term.alternatives)
+        if signature not in seen:
+            seen.add(signature)
+            unique.append(term)
+    return unique
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"

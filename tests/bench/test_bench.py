@@ -88,7 +88,9 @@ def table(runs):
         header = " | ".join(f"{run['size']:,}: p50 / p95 ms" for run in own)
         growth = " | growth p95" if len(own) > 1 else ""
         lines += [
-            f"\n{vendor} (generated data; matches = median result count)\n",
+            f"\n{vendor} (generated data; matches = median result count; "
+            f"load average after each run: "
+            f"{', '.join(str(run.get('load_average_after')) for run in own)})\n",
             f"| query class | {header}{growth} | matches |",
             "|---" * (len(own) + 2 + (1 if growth else 0)) + "|",
         ]
@@ -99,7 +101,10 @@ def table(runs):
                 if result.get("p50") is None:
                     cells.append("–")
                     continue
-                cells.append(f"{result['p50']:.1f} / {result['p95']:.1f}")
+                cell = f"{result['p50']:.1f} / {result['p95']:.1f}"
+                if result.get("cpu_p50") is not None and vendor == "sqlite":
+                    cell += f" (cpu {result['cpu_p50']:.1f} / {result['cpu_p95']:.1f})"
+                cells.append(cell)
                 p95s.append(result["p95"])
             grow = ""
             if growth:

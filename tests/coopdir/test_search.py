@@ -191,3 +191,23 @@ def test_it_highlights_and_cuts_snippets_around_the_match():
         str(highlight("Co-op <x>", "co-op"))
         == "<mark>Co</mark>-<mark>op</mark> &lt;x&gt;"
     )
+
+
+def test_it_orders_ties_the_same_way_on_every_engine():
+    for name in ["Émile Union", "beta Union", "Zeta Union", "Alpha Union"]:
+        OrganisationFactory(name=name)
+    expected = ["Alpha Union", "Zeta Union", "beta Union", "Émile Union"]
+    assert found("union") == expected
+    hits = search_all("union", [Organisation.objects.all()])
+    assert [record.name for record, rank in hits] == expected
+
+
+def test_it_bounds_the_typo_work_of_a_long_query():
+    OrganisationFactory(name="Cooperative Union")
+    assert found(" ".join(["cooperatuve"] * 40)) == ["Cooperative Union"]
+    # Past the first few words, a word must be spelt right.
+    words = [f"wordnumber{chr(97 + i)}" for i in range(10)]
+    OrganisationFactory(name="Many Words", summary=" ".join(words))
+    assert found(" ".join(words)) == ["Many Words"]
+    assert found(" ".join([*words[:-1], "wordnumbrj"])) == []
+    assert found(" ".join(["wordnumbra", *words[1:]])) == ["Many Words"]
