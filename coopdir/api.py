@@ -315,6 +315,26 @@ def not_found(request, *args, **kwargs):
     return JsonResponse({"detail": str(_("Not found."))}, status=404)
 
 
+DESCRIPTION = """Directory of cooperative and trade organisations and the
+international working mechanisms they run.
+
+- **Reading** needs no credentials and sees published records; anonymous clients
+  are throttled (429 with `Retry-After`).
+- **Lists** are paged (`page`, `page_size` up to 100) with `count`, `next` and
+  `previous`; `facets=1` adds facet counts; `format=csv` gives one row per record
+  (pages of up to 10,000 rows, with `Link` and `X-Total-Count`).
+- **Filters** mean what they mean on the pages. Repeat a parameter or separate values
+  by commas for any of several: `country=IT&country=FI` or `country=IT,FI`. A bad
+  value is a 400 naming the parameter.
+- **Details** are complete; `format=jsonld` (or `Accept: application/ld+json`) gives
+  schema.org / W3C ORG JSON-LD. Key figures' values are exact decimal strings.
+- **Caching**: every response has an `ETag` (lists and details also `Last-Modified`);
+  send `If-None-Match` / `If-Modified-Since` for a 304.
+- **Writes** need `Authorization: Token <key>` of a staff user with the model
+  permission; publishing needs the publish permission. Send `If-Match: <ETag>` to
+  have a stale write refused (412).
+"""
+
 router = DefaultRouter()
 router.include_format_suffixes = False
 router.register("organisations", OrganisationViewSet, basename="organisation")
@@ -326,7 +346,11 @@ router.register("search", SearchViewSet, basename="search")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="api:docs"), name="index"),
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings={"DESCRIPTION": DESCRIPTION}),
+        name="schema",
+    ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     re_path(r"^.*$", not_found),

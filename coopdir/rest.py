@@ -378,7 +378,7 @@ class EntityViewSetMixin(JSONErrorsMixin):
         if show_facets:
             response.data["facets"] = facet_counts(queryset, self.facets)
         if request.accepted_renderer.format == "csv":
-            name = self.queryset.model._meta.verbose_name_plural
+            name = request.path.rstrip("/").rsplit("/", 1)[-1]  # ASCII, e.g. mechanisms
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return set_validators(response, etag, stamp["last"])
 
@@ -610,6 +610,8 @@ class APISchema(AutoSchema):
         for code, response in extra.items():
             responses.setdefault(code, response)
         responses["429"] = THROTTLED_RESPONSE
+        if self.method == "GET" and {} not in operation.get("security", [{}]):
+            operation["security"].append({})  # reading needs no credentials
         for code, response in responses.items():
             # Errors are always JSON (see JSONErrorsMixin).
             if code.startswith(("4", "5")) and "content" in response:

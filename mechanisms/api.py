@@ -38,9 +38,21 @@ from .serializers import (
             (200, "application/ld+json"): {"type": "object"},
         },
     ),
-    create=extend_schema(responses={201: MechanismDetailSerializer}),
-    update=extend_schema(responses={200: MechanismDetailSerializer}),
-    partial_update=extend_schema(responses={200: MechanismDetailSerializer}),
+    create=extend_schema(
+        summary="Create a mechanism (token, staff, add permission)",
+        responses={201: MechanismDetailSerializer},
+    ),
+    update=extend_schema(
+        summary="Replace a mechanism's own fields (token, change permission)",
+        responses={200: MechanismDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of a mechanism (token, change permission)",
+        responses={200: MechanismDetailSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Delete a mechanism (token, staff, delete permission)",
+    ),
 )
 class MechanismViewSet(EntityViewSetMixin, viewsets.ModelViewSet):
     queryset = Mechanism.objects.all()

@@ -60,9 +60,21 @@ def mechanism_links(user, name):
             (200, "application/ld+json"): {"type": "object"},
         },
     ),
-    create=extend_schema(responses={201: OrganisationDetailSerializer}),
-    update=extend_schema(responses={200: OrganisationDetailSerializer}),
-    partial_update=extend_schema(responses={200: OrganisationDetailSerializer}),
+    create=extend_schema(
+        summary="Create an organisation (token, staff, add permission)",
+        responses={201: OrganisationDetailSerializer},
+    ),
+    update=extend_schema(
+        summary="Replace an organisation's own fields (token, change permission)",
+        responses={200: OrganisationDetailSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change some fields of an organisation (token, change permission)",
+        responses={200: OrganisationDetailSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Delete an organisation (token, staff, delete permission)",
+    ),
 )
 class OrganisationViewSet(EntityViewSetMixin, viewsets.ModelViewSet):
     queryset = Organisation.objects.all()
