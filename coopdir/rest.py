@@ -11,6 +11,7 @@ import io
 import re
 
 import reversion
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, ProtectedError, RestrictedError, Sum
@@ -294,6 +295,15 @@ class ContentETagMixin:
 
 class JSONErrorsMixin:
     """Errors are JSON whatever format was asked for (a CSV of an error helps none)."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, SuspiciousOperation):
+            # E.g. more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS: the query
+            # cannot even be read, so answer without negotiating a format from it.
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = JSONRenderer.media_type
+            exc = exceptions.ParseError(str(exc))
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)

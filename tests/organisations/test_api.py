@@ -402,3 +402,9 @@ def test_it_gives_an_empty_csv_with_its_header(api):
     assert response.content.decode().splitlines() == [
         "slug,url,web_url,name,acronym,kind,countries,sectors,founded,summary"
     ]
+
+
+def test_it_answers_a_flood_of_parameters_with_a_json_400(api):
+    response = api.get(LIST + "?" + "&".join(["country=CN"] * 2500))
+    assert response.status_code == 400
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in response.json()["detail"]
