@@ -12,9 +12,7 @@ from django_countries import countries
 from mechanisms.filters import MechanismFilter
 from mechanisms.models import Mechanism, MechanismCountry
 from organisations.filters import OrganisationFilter
-from organisations.models import Organisation, OrganisationCountry, Sector, Status
-from organisations.regions import REGION_BY_COUNTRY, Region
-from organisations.views import (
+from organisations.listing import (
     FACET_LABELS,
     PAGE_SIZE,
     clean_params,
@@ -22,6 +20,8 @@ from organisations.views import (
     listing_context,
     sort_options,
 )
+from organisations.models import Organisation, OrganisationCountry, Sector, Status
+from organisations.regions import REGION_BY_COUNTRY, Region
 
 from . import search
 

@@ -6,13 +6,8 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from organisations.views import (
-    Listing,
-    figure_rows,
-    numbered_sources,
-    sort_options,
-    visible,
-)
+from organisations.listing import Listing, sort_options
+from organisations.views import figure_rows, numbered_sources, visible
 
 from .filters import MechanismFilter
 from .models import Mechanism, MechanismFigure, Participant, Secretariat

@@ -1,0 +1,255 @@
+"""The faceted listing the list pages of both apps and the unified search share.
+
+GET parameters are cleaned, run through the app's FilterSet (the one the API uses
+too), and turned into facets with counts, removable chips, sort choices and
+pagination links that keep the filters.
+"""
+
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from coopdir import search
+
+from .models import Sector
+from .regions import Region
+
+PAGE_SIZE = 20
+FACET_LABELS = {
+    "type": gettext_lazy("Type"),
+    "country": gettext_lazy("Country"),
+    "region": gettext_lazy("Region"),
+    "sector": gettext_lazy("Sector"),
+    "kind": gettext_lazy("Kind"),
+    "scope": gettext_lazy("Scope"),
+}
+# Parameters that choose how to show results rather than which: never chips.
+VIEW_PARAMS = ("q", "ordering", "page")
+
+
+def clean_params(query_dict):
+    """Return GET parameters as the filters should see them, and notes for the user.
+
+    NUL bytes go (no database stores them), empty values go (an empty form field
+    means "any"), and an over-long query is shortened rather than ignored.
+    """
+    params, notes = QueryDict(mutable=True), []
+    for key, values in query_dict.lists():
+        kept = [v.replace("\x00", "") for v in values]
+        if key in FACET_LABELS:
+            # The FilterSets also read country=IT,FI as two values; so do the facets.
+            kept = [part for v in kept for part in v.split(",")]
+        kept = list(dict.fromkeys(v.strip() for v in kept if v.strip()))
+        if kept:
+            params.setlist(key.replace("\x00", ""), kept)
+    query = params.get("q", "")
+    if len(query) > search.MAX_QUERY_LENGTH:
+        params["q"] = query[: search.MAX_QUERY_LENGTH]
+        notes.append(
+            _("Your search was shortened to its first %(n)s characters.")
+            % {"n": search.MAX_QUERY_LENGTH}
+        )
+    return params, notes
+
+
+def url_with(params, **changes):
+    """Return "?…" for params with changes applied (None removes a key)."""
+    new = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            new.pop(key, None)
+        elif isinstance(value, list):
+            new.setlist(key, value)
+        else:
+            new[key] = value
+    if "page" not in changes:
+        new.pop("page", None)
+    encoded = new.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def toggled(params, key, value):
+    values = params.getlist(key)
+    if value in values:
+        return url_with(params, **{key: [v for v in values if v != value] or None})
+    return url_with(params, **{key: [*values, value]})
+
+
+def valid_params(filterset, params, facets):
+    """Drop the parameters the filterset refused, returning messages naming them."""
+    messages = []
+    if filterset.is_valid():
+        return messages
+    for name, errors in filterset.errors.items():
+        label = FACET_LABELS.get(name) or filterset.filters[name].label or name
+        for error in errors:
+            messages.append(f"{label}: {error}")
+        params.pop(name, None)
+    return messages
+
+
+def value_label(facet, value):
+    """Return the label of a selected value that has no count in the result set."""
+    if facet == "country":
+        return countries.name(value) or value
+    if facet == "region":
+        return str(Region(value).label) if value in Region.values else value
+    if facet == "sector":
+        sector = Sector.objects.filter(slug=value).first()
+        return sector.name if sector else value
+    return value
+
+
+def facet_groups(params, counts, facets, labels=None):
+    """Return the facets to show: each value with its count, state and toggle URL."""
+    labels = labels or {}
+    groups = []
+    for facet in facets:
+        rows = list(counts.get(facet, []))
+        selected = params.getlist(facet)
+        present = {row["value"] for row in rows}
+        for value in selected:
+            if value not in present:
+                label = labels.get((facet, value)) or value_label(facet, value)
+                rows.append({"value": value, "label": label, "count": 0})
+        values = [
+            {
+                **row,
+                "selected": row["value"] in selected,
+                "url": toggled(params, facet, row["value"]),
+            }
+            for row in rows
+        ]
+        if values:
+            groups.append(
+                {"name": facet, "label": FACET_LABELS[facet], "values": values}
+            )
+    return groups
+
+
+def chips(params, groups):
+    """Return the selected filters, each with the URL that removes it."""
+    found = []
+    for group in groups:
+        for value in group["values"]:
+            if value["selected"]:
+                found.append(
+                    {
+                        "facet": group["label"],
+                        "label": value["label"],
+                        "url": value["url"],
+                    }
+                )
+    return found
+
+
+def choice_labels(filterset):
+    """Return {(facet, value): label} for the facets whose values are choices."""
+    labels = {}
+    for facet in ("kind", "scope"):
+        if facet in filterset.filters:
+            for value, label in filterset.filters[facet].extra["choices"]:
+                labels[(facet, value)] = str(label)
+    return labels
+
+
+class Listing:
+    """One FilterSet over cleaned GET parameters, with facet counts for its results.
+
+    A facet's own values are counted with that facet's filter removed, so that its
+    other values stay selectable (values OR within a facet, AND across facets).
+    """
+
+    def __init__(self, request, filterset_class, queryset, facets):
+        self.filterset_class, self.queryset, self.facets = (
+            filterset_class,
+            queryset,
+            facets,
+        )
+        self.params, self.messages = clean_params(request.GET)
+        self.filterset = filterset_class(self.params, queryset=queryset)
+        self.messages += valid_params(self.filterset, self.params, facets)
+        self.results = self.filterset.qs
+        self.labels = choice_labels(self.filterset)
+
+    def facet_counts(self):
+        counts, self.approximate = {}, False
+        unselected = [f for f in self.facets if not self.params.getlist(f)]
+        found = [search.facet_counts(self.results, unselected)] if unselected else []
+        for facet in self.facets:
+            if facet not in unselected:
+                without = self.params.copy()
+                without.pop(facet)
+                others = self.filterset_class(without, queryset=self.queryset).qs
+                found.append(search.facet_counts(others, [facet]))
+        for result in found:
+            counts.update(result)
+            self.approximate |= getattr(result, "approximate", False)
+        return counts
+
+    def context(self, request, sorts):
+        page = Paginator(self.results, PAGE_SIZE).get_page(request.GET.get("page"))
+        groups = facet_groups(
+            self.params, self.facet_counts(), self.facets, self.labels
+        )
+        context = listing_context(self.params, page, groups, self.messages, sorts)
+        context["approximate"] = self.approximate
+        return context
+
+
+def sort_options(params):
+    """Return the sort choices: relevance only means something for a query."""
+    options = [
+        ("", _("Relevance") if params.get("q") else _("Name (A–Z)")),
+    ]
+    if params.get("q"):
+        options.append(("name", _("Name (A–Z)")))
+    options += [
+        ("-name", _("Name (Z–A)")),
+        ("founded", _("Founding year (oldest first)")),
+        ("-founded", _("Founding year (newest first)")),
+    ]
+    return options
+
+
+def listing_context(params, page, groups, messages, sorts):
+    hidden = [
+        (key, value)
+        for key, values in params.lists()
+        if key not in VIEW_PARAMS
+        for value in values
+    ]
+    return {
+        "page_obj": page,
+        "results": page.object_list,
+        "result_count": page.paginator.count,
+        "facet_groups": groups,
+        "chips": chips(params, groups),
+        "filter_summary": ", ".join(
+            str(chip["label"]) for chip in chips(params, groups)
+        ),
+        "clear_url": url_with(params, **{g["name"]: None for g in groups}),
+        "messages_list": messages,
+        "query": params.get("q", ""),
+        "ordering": params.get("ordering", ""),
+        "sort_options": sorts,
+        "hidden_filters": hidden,
+        "hidden_with_query": hidden + [("q", params["q"])]
+        if params.get("q")
+        else hidden,
+        "prev_url": url_with(params, page=str(page.previous_page_number()))
+        if page.has_previous()
+        else "",
+        "next_url": url_with(params, page=str(page.next_page_number()))
+        if page.has_next()
+        else "",
+        "canonical_query": canonical_query(params),
+    }
+
+
+def canonical_query(params):
+    """Return the filters that define a result set, without view choices."""
+    query = url_with(params, ordering=None, page=None)
+    return "" if query == "?" else query
