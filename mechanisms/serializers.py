@@ -17,7 +17,7 @@ from organisations.serializers import (
     entity_jsonld,
 )
 
-from .models import Mechanism, MechanismCountry
+from .models import Mechanism, MechanismCountry, MechanismName
 
 
 class MechanismListSerializer(EntityListSerializer):
@@ -106,6 +106,7 @@ class MechanismWriteSerializer(EntityWriteSerializer):
         queryset=Mechanism.objects.all(),
     )
     country_model = MechanismCountry
+    name_model = MechanismName
     country_fk = "mechanism"
 
     class Meta:
@@ -135,6 +136,7 @@ class MechanismWriteSerializer(EntityWriteSerializer):
             "website",
             "status",
             "sources",
+            "other_names",
         ]
 
 

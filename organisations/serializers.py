@@ -3,6 +3,7 @@
 import copy
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,9 +13,12 @@ from coopdir.rest import full_clean_or_400
 
 from .models import (
     REGION_BY_COUNTRY,
+    Duty,
     Membership,
+    NameKind,
     Organisation,
     OrganisationCountry,
+    OrganisationName,
     Sector,
     Source,
     Status,
@@ -357,11 +361,20 @@ class CountryCodesField(serializers.ListField):
     child = serializers.ChoiceField(choices=list(countries))
 
 
+class OtherNameWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+    language = serializers.CharField(max_length=15, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=NameKind.choices)
+
+
 class EntityWriteSerializer(serializers.ModelSerializer):
-    """Create and update the record's own fields, sectors, sources and countries.
+    """Create and update a record's own fields, sectors, sources, countries and names.
 
     Validated as the admin validates: the model's full_clean, constraints included.
+    A list given (countries, other_names, …) replaces the stored one.
     """
+
+    other_names = OtherNameWriteSerializer(many=True, required=False)
 
     sectors = serializers.SlugRelatedField(
         slug_field="slug", many=True, required=False, queryset=Sector.objects.all()
@@ -371,8 +384,15 @@ class EntityWriteSerializer(serializers.ModelSerializer):
     )
     countries = CountryCodesField(required=False, help_text="ISO 3166-1 alpha-2 codes.")
 
-    relations = ("sectors", "sources", "countries")
+    relations = ("sectors", "sources", "countries", "other_names")
     country_model = None
+    name_model = None
+
+    def validate_other_names(self, names):
+        seen = [name["name"] for name in names]
+        if len(seen) != len(set(seen)):
+            raise serializers.ValidationError(_("A name is given twice."))
+        return names
 
     def validate(self, attrs):
         own = {key: value for key, value in attrs.items() if key not in self.relations}
@@ -394,6 +414,12 @@ class EntityWriteSerializer(serializers.ModelSerializer):
             self.country_model.objects.bulk_create(
                 self.country_model(**{self.country_fk: record, "country": code})
                 for code in sorted(codes - have)
+            )
+        if "other_names" in relations:
+            record.other_names.all().delete()
+            self.name_model.objects.bulk_create(
+                self.name_model(**{self.country_fk: record, **name})
+                for name in relations["other_names"]
             )
 
     def create(self, validated_data):
@@ -423,7 +449,14 @@ class OrganisationWriteSerializer(EntityWriteSerializer):
         allow_null=True,
         queryset=Organisation.objects.all(),
     )
+    duties = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Duties and roles in their order; replaces the stored list.",
+    )
+    relations = (*EntityWriteSerializer.relations, "duties")
     country_model = OrganisationCountry
+    name_model = OrganisationName
     country_fk = "organisation"
 
     class Meta:
@@ -449,9 +482,17 @@ class OrganisationWriteSerializer(EntityWriteSerializer):
             "description",
             "status",
             "sources",
+            "other_names",
+            "duties",
         ]
 
     def save_relations(self, record, relations):
+        if "duties" in relations:
+            record.duties.all().delete()
+            Duty.objects.bulk_create(
+                Duty(organisation=record, position=position, text=text)
+                for position, text in enumerate(relations["duties"])
+            )
         if "countries" in relations and record.hq_country:
             # The headquarters country is always among the rows (Organisation.save).
             relations["countries"] = [*relations["countries"], record.hq_country.code]

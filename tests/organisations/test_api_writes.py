@@ -200,3 +200,32 @@ def test_it_records_api_writes_in_the_history(editor):
     assert versions[0].revision.user.username == "editor"
     assert versions[0].field_dict["summary"] == "Guardian"
     assert response.json()["version"] == record.version > 1
+
+
+def test_it_writes_other_names_and_duties_as_whole_lists(editor):
+    payload = {
+        **NEW,
+        "other_names": [
+            {"name": "中华全国供销合作总社", "language": "zh-Hans", "kind": "official"},
+            {"name": "China Co-op", "kind": "alias"},
+        ],
+        "duties": ["Guide the system", "Represent members"],
+    }
+    body = editor.post(LIST, payload, format="json").json()
+    assert {n["name"] for n in body["other_names"]} == {
+        "中华全国供销合作总社",
+        "China Co-op",
+    }
+    assert body["duties"] == ["Guide the system", "Represent members"]
+    changed = editor.patch(
+        LIST + "new-body/", {"duties": ["Only this"], "other_names": []}, format="json"
+    ).json()
+    assert changed["duties"] == ["Only this"] and changed["other_names"] == []
+    twice = [{"name": "Same", "kind": "alias"}, {"name": "Same", "kind": "short"}]
+    response = editor.patch(LIST + "new-body/", {"other_names": twice}, format="json")
+    assert response.status_code == 400 and "other_names" in response.json()
+    bad_kind = [{"name": "X", "kind": "nickname"}]
+    response = editor.patch(
+        LIST + "new-body/", {"other_names": bad_kind}, format="json"
+    )
+    assert response.status_code == 400 and "other_names" in response.json()
