@@ -286,7 +286,8 @@ class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
 
     def _set_status(self, request, queryset, status, allowed_from, done):
         changed = 0
-        for obj in queryset.select_for_update().filter(status__in=allowed_from):
+        rows = queryset.select_related(None).select_for_update()
+        for obj in rows.filter(status__in=allowed_from):
             with reversion.create_revision():
                 reversion.set_user(request.user)
                 reversion.set_comment(done)
