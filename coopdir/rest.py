@@ -34,6 +34,7 @@ from coopdir.search import MAX_QUERY_LENGTH, facet_counts
 from organisations.models import Status, can_publish
 
 SLUG = re.compile(r"[-\w]+")
+FORMULA = re.compile(r"[=+@\t\r]|-(?![\d.])")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
 
@@ -70,7 +71,11 @@ def _csv_cell(value):
         return "; ".join(_csv_cell(item) for item in value)
     if isinstance(value, dict):
         return value.get("code") or value.get("slug") or value.get("name") or ""
-    return str(value)
+    text = str(value)
+    # A cell a spreadsheet would run as a formula is kept as text (OWASP's advice).
+    if FORMULA.match(text):
+        return "'" + text
+    return text
 
 
 class JSONLDRenderer(JSONRenderer):

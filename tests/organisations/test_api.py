@@ -408,3 +408,13 @@ def test_it_answers_a_flood_of_parameters_with_a_json_400(api):
     response = api.get(LIST + "?" + "&".join(["country=CN"] * 2500))
     assert response.status_code == 400
     assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in response.json()["detail"]
+
+
+def test_it_keeps_formulas_out_of_the_csv(api):
+    OrganisationFactory(name="=HYPERLINK(1)", summary="-2020 figures", acronym="@x")
+    rows = list(
+        csv.DictReader(io.StringIO(api.get(LIST, {"format": "csv"}).content.decode()))
+    )
+    assert rows[0]["name"] == "'=HYPERLINK(1)"
+    assert rows[0]["acronym"] == "'@x"
+    assert rows[0]["summary"] == "-2020 figures"
