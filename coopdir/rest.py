@@ -272,7 +272,7 @@ def not_modified_or_none(request, etag, last_modified):
         request._request, etag=etag, last_modified=timestamp
     )
     if response is not None and response.status_code == 304:
-        return response
+        return set_validators(response, etag, last_modified)
     return None
 
 

@@ -337,6 +337,7 @@ def test_it_answers_304_to_a_repeated_list_request(api):
     assert etag and modified
     again = api.get(LIST, {"country": "CN"}, HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag and again["Last-Modified"] == modified
     since = api.get(LIST, {"country": "CN"}, HTTP_IF_MODIFIED_SINCE=modified)
     assert since.status_code == 304
     assert api.get(LIST, {"country": "FI"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
