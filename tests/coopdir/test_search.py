@@ -211,3 +211,18 @@ def test_it_bounds_the_typo_work_of_a_long_query():
     assert found(" ".join(words)) == ["Many Words"]
     assert found(" ".join([*words[:-1], "wordnumbrj"])) == []
     assert found(" ".join(["wordnumbra", *words[1:]])) == ["Many Words"]
+
+
+def test_it_combines_with_the_shared_filters():
+    from organisations.filters import OrganisationFilter
+
+    farming = SectorFactory(name="Agriculture", slug="agriculture")
+    OrganisationFactory(name="Dairy Beta", hq_country="FI", sectors=[farming])
+    OrganisationFactory(name="Dairy Alpha", hq_country="FI", sectors=[farming])
+    OrganisationFactory(name="Dairy Gamma", hq_country="IT", sectors=[farming])
+    OrganisationFactory(name="Dairy Delta", hq_country="FI")
+    params = {"q": "dairy", "country": ["FI"], "sector": ["agriculture"]}
+    filterset = OrganisationFilter(params, queryset=Organisation.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    assert [o.name for o in filterset.qs] == ["Dairy Alpha", "Dairy Beta"]
+    assert filterset.qs.count() == 2
