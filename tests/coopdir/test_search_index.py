@@ -167,3 +167,23 @@ def test_a_rebuild_bumps_the_version_caches_depend_on():
 
 def test_sector_model_is_the_shared_one():
     assert Organisation.sectors.field.related_model is Sector
+
+
+def test_the_migrations_built_the_engine_for_this_database():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT extname FROM pg_extension")
+            assert {"pg_trgm", "unaccent"} <= {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes "
+                "WHERE tablename = 'coopdir_search_organisation'"
+            )
+            assert any("gin (doc)" in row[0] for row in cursor.fetchall())
+        else:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master "
+                "WHERE name = 'coopdir_search_organisation'"
+            )
+            assert "fts5" in cursor.fetchone()[0].lower()
