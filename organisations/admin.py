@@ -6,6 +6,8 @@ HistoryAdmin and EntityAdmin are the bases the mechanisms admin builds on too.
 import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -78,6 +80,33 @@ class HistoryAdmin(VersionAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def _baseline(self, request, pks):
+        for obj in self.model._base_manager.filter(pk__in=pks):
+            history.ensure_baseline(obj, request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            self._baseline(request, [unquote(object_id)])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            self._baseline(request, [unquote(object_id)])
+        return super().delete_view(request, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "action" in request.POST:
+            # Actions record one revision per record (reverting one record must
+            # not revert the others), so they run outside VersionAdmin's
+            # request-wide revision.
+            self._baseline(request, request.POST.getlist(ACTION_CHECKBOX_NAME))
+            context = {
+                "has_change_permission": self.has_change_permission(request),
+                **(extra_context or {}),
+            }
+            return admin.ModelAdmin.changelist_view(self, request, context)
+        return super().changelist_view(request, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         response = super().history_view(request, object_id, extra_context)

@@ -3,6 +3,7 @@
 import difflib
 from dataclasses import dataclass, field
 
+import reversion
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
@@ -195,3 +196,20 @@ def changes_since(instance, number):
     return latest, field_changes(
         instance._meta.model, old, current_field_dict(instance, old)
     )
+
+
+def ensure_baseline(obj, user=None):
+    """Record obj as it stands if it has no history yet, so a first change is undoable.
+
+    Records loaded from fixtures, a backup or a bulk write have no version; call this
+    outside any open revision, before changing or deleting obj.
+    """
+    if not reversion.is_registered(type(obj)):
+        return
+    if Version.objects.get_for_object(obj).exists():
+        return
+    with reversion.create_revision():
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        reversion.set_comment(_("State before the first recorded change."))
+        reversion.add_to_revision(obj)

@@ -30,6 +30,7 @@ from import_export.results import RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
+from .history import ensure_baseline
 from .models import Organisation, OrganisationCountry, Sector, Source, Status
 from .models import can_publish as user_can_publish
 
@@ -359,6 +360,10 @@ class EntityResource(ModelResource):
     def import_row(self, row, instance_loader, **kwargs):
         if kwargs.get("dry_run"):
             return super().import_row(row, instance_loader, **kwargs)
+        slug = str(row.get("slug") or "").strip()
+        existing = self._meta.model._default_manager.filter(slug=slug).first()
+        if slug and existing is not None:
+            ensure_baseline(existing, self.user)
         # One revision per row: reverting one record never reverts the others.
         with reversion.create_revision():
             if self.user is not None and self.user.is_authenticated:

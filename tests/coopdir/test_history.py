@@ -32,7 +32,8 @@ def test_the_history_lists_who_changed_what_and_when(client, edited):
     text = response.content.decode()
     assert "publisher" in text
     assert "Changed Summary" in text
-    assert len(response.context["action_list"]) == 2
+    # The state before the first edit, then the two edits.
+    assert len(response.context["action_list"]) == 3
 
 
 def test_the_compare_view_shows_the_field_and_inline_differences(client, edited):
@@ -105,3 +106,37 @@ def test_sectors_and_sources_keep_a_history(client, publisher):
     )
     sector = Sector.objects.get(slug="housing")
     assert Version.objects.get_for_object(sector).count() == 1
+
+
+def test_a_record_without_history_keeps_its_state_before_the_first_edit(
+    client, publisher
+):
+    client.force_login(publisher)
+    org = OrganisationFactory(summary="As loaded from the seed")
+    assert not Version.objects.get_for_object(org).exists()
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    client.post(url, admin_form_data(client.get(url), summary="A wrong edit"))
+    baseline = Version.objects.get_for_object(org).last()
+    assert baseline.field_dict["summary"] == "As loaded from the seed"
+    revert = reverse(
+        "admin:organisations_organisation_revision", args=[org.pk, baseline.pk]
+    )
+    assert client.post(revert, admin_form_data(client.get(revert))).status_code == 302
+    org.refresh_from_db()
+    assert org.summary == "As loaded from the seed"
+
+
+def test_an_action_records_one_revision_per_record(client, publisher):
+    client.force_login(publisher)
+    first, second = (
+        OrganisationFactory(status="review"),
+        OrganisationFactory(status="review"),
+    )
+    client.post(
+        reverse("admin:organisations_organisation_changelist"),
+        {"action": "publish", "_selected_action": [first.pk, second.pk]},
+    )
+    a = Version.objects.get_for_object(first).first().revision
+    b = Version.objects.get_for_object(second).first().revision
+    assert a != b
+    assert a.comment == "Published:"

@@ -119,7 +119,7 @@ def test_publish_and_unpublish_actions_are_logged_and_kept_in_history(
     entry = LogEntry.objects.get(object_id=str(draft.pk))
     assert entry.user == publisher and "Published" in entry.get_change_message()
     assert not LogEntry.objects.filter(object_id=str(already.pk)).exists()
-    version = Version.objects.get_for_object(draft).get()
+    version = Version.objects.get_for_object(draft).first()
     assert version.revision.user == publisher
 
     client.post(
