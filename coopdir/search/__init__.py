@@ -8,6 +8,8 @@
     suggest(query)            -> a corrected query ("did you mean") or ""
     snippet(record, query)    -> HTML: the text that matched, query words in <mark>
     highlight(text, query)    -> HTML: text with the query words in <mark>
+                              (both take terms=plan(query), to look the
+                              query's words up once for a whole page)
     normalise_query(query)    -> the query as the engine sees it (trimmed, NUL-free)
     facet_counts(queryset, facets)
 
@@ -156,9 +158,9 @@ def suggest(query):
 # --- showing why a record matched -----------------------------------------------
 
 
-def _matchers(query):
+def _matchers(query, terms=None):
     words, prefixes, runs = set(), set(), set()
-    for term in plan(query):
+    for term in plan(query) if terms is None else terms:
         for alternative in term.alternatives:
             for index, token in enumerate(alternative.tokens):
                 if text.CJK_RUN.fullmatch(token):
@@ -196,19 +198,19 @@ def _marked(value, spans):
     return mark_safe("".join(out))
 
 
-def highlight(value, query):
+def highlight(value, query, terms=None):
     """Return value as HTML with the words query matches in <mark>."""
     value = str(value or "")
-    return _marked(value, _spans(value, _matchers(query)))
+    return _marked(value, _spans(value, _matchers(query, terms)))
 
 
-def snippet(record, query, length=200):
+def snippet(record, query, length=200, terms=None):
     """Return HTML: the part of the record's texts that matched query, marked.
 
     The first of summary, description and purpose that matches, cut to about length
     characters around the first match; the summary when none does.
     """
-    matchers = _matchers(query)
+    matchers = _matchers(query, terms)
     fields = ("summary", "description", "purpose")
     for field in fields:
         value = str(getattr(record, field, "") or "")
