@@ -214,7 +214,33 @@ def sort_options(params):
     return options
 
 
+def suggestion(params, result_count):
+    """Return ("did you mean" query, its URL) when a query found nothing."""
+    query = params.get("q", "")
+    if result_count or not query:
+        return "", ""
+    better = search.suggest(query)
+    return (better, url_with(params, q=better)) if better else ("", "")
+
+
+def mark_matches(records, query):
+    """Give each record on the page its name and text with the query's words marked.
+
+    The query is planned once for the page, so marking costs no query per record.
+    """
+    terms = search.plan(query)
+    for record in records:
+        record.marked_name = search.highlight(record.name, query, terms=terms)
+        record.marked_acronym = search.highlight(record.acronym, query, terms=terms)
+        record.marked_native_name = search.highlight(
+            record.native_name, query, terms=terms
+        )
+        record.snippet = search.snippet(record, query, terms=terms)
+
+
 def listing_context(params, page, groups, messages, sorts):
+    if params.get("q"):
+        mark_matches(page.object_list, params["q"])
     hidden = [
         (key, value)
         for key, values in params.lists()
@@ -226,6 +252,7 @@ def listing_context(params, page, groups, messages, sorts):
         "results": page.object_list,
         "result_count": page.paginator.count,
         "facet_groups": groups,
+        "suggestion": suggestion(params, page.paginator.count),
         "chips": chips(params, groups),
         "filter_summary": ", ".join(
             str(chip["label"]) for chip in chips(params, groups)

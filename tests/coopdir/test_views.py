@@ -230,3 +230,19 @@ def test_sector_and_country_pages_narrow_to_the_other_in_one_click(client, direc
     assert urls == {
         "Machinery and electronics": "/organisations/?country=FI&sector=machinery"
     }
+
+
+def test_search_suggests_a_correction_when_nothing_is_found(client, directory):
+    response = client.get(
+        "/search/", {"q": "Finnsih Indstries", "type": "organisation"}
+    )
+    assert response.context["result_count"] == 0
+    body = response.content.decode()
+    assert "Did you mean" in body
+    assert 'href="?q=finnish+industries&amp;type=organisation"' in body
+
+
+def test_search_marks_the_words_that_matched(client, directory):
+    body = client.get("/search/", {"q": "chamber"}).content.decode()
+    assert "<mark>Chamber</mark>" in body
+    assert "<mark>chamber</mark> of the machinery" in body

@@ -157,6 +157,11 @@ def test_its_query_count_does_not_grow_with_the_list(
     with django_assert_max_num_queries(20):
         response = client.get(f"{LIST}?sector=farming&country=FI")
     assert response.context["result_count"] == count
+    # With words, every card marks what matched: still no query per card.
+    with django_assert_max_num_queries(22):
+        response = client.get(f"{LIST}?q=Organisation&country=FI")
+    assert response.context["result_count"] == count
+    assert "<mark>Organisation</mark>" in response.content.decode()
 
 
 @pytest.mark.parametrize(
