@@ -25,6 +25,7 @@ class MechanismResource(EntityResource):
         fields = [
             "slug",
             "name",
+            "import_notes",
             "acronym",
             "native_name",
             "native_language",
@@ -47,7 +48,6 @@ class MechanismResource(EntityResource):
             "description",
             "status",
             "source_urls",
-            "import_notes",
         ]
         clean_model_instances = True
         use_transactions = True

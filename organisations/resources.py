@@ -510,6 +510,7 @@ class OrganisationResource(EntityResource):
         fields = [
             "slug",
             "name",
+            "import_notes",
             "acronym",
             "native_name",
             "native_language",
@@ -529,7 +530,6 @@ class OrganisationResource(EntityResource):
             "description",
             "status",
             "source_urls",
-            "import_notes",
         ]
         clean_model_instances = True
         use_transactions = True
