@@ -149,3 +149,21 @@ def test_it_searches_one_kind_and_fetches_only_the_page(
 def test_the_api_root_leads_to_the_docs(api):
     response = api.get("/api/")
     assert response.status_code == 302 and response["Location"] == "/api/docs/"
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_it_lists_sectors_and_countries_in_a_fixed_number_of_queries(
+    api, count, django_assert_max_num_queries
+):
+    codes = ["CN", "FI", "IT", "DE", "US", "BR", "KE", "JP", "FR", "ES"]
+    for n in range(count):
+        top = SectorFactory()
+        sub = SectorFactory(parent=top)
+        OrganisationFactory(sectors=[sub], hq_country=codes[n % 10])
+        MechanismFactory(sectors=[top], countries=[codes[(n + 1) % 10]])
+    with django_assert_max_num_queries(5):
+        assert api.get("/api/v1/sectors/", {"page_size": 100}).json()["count"] == (
+            2 * count
+        )
+    with django_assert_max_num_queries(2):
+        assert api.get("/api/v1/countries/").json()["count"] == min(count + 1, 10)
