@@ -19,7 +19,6 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, permissions, serializers, status
@@ -555,14 +554,8 @@ THROTTLED_RESPONSE = {
 }
 
 
-SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 # What the FilterSets accept, for the parameters drf-spectacular cannot see through.
 PARAMETER_SCHEMAS = {
-    "country": {
-        "items": {"type": "string", "enum": [code for code, name in countries]}
-    },
-    "sector": {"items": {"type": "string", "pattern": SLUG_PATTERN}},
-    "organisation": {"pattern": SLUG_PATTERN},
     "q": {"maxLength": MAX_QUERY_LENGTH},
     "founded_after": {"minimum": 1000, "maximum": 9999},
     "founded_before": {"minimum": 1000, "maximum": 9999},

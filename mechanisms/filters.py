@@ -1,12 +1,20 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
-from organisations.filters import EntityFilterSet
+from organisations.filters import SLUG_PATTERN, EntityFilterSet
 from organisations.models import Organisation
 
 from .models import Mechanism
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SLUG_PATTERN,
+        "description": "Slug of a body that hosts a secretariat or takes part.",
+    }
+)
 class OrganisationSlugFilter(django_filters.ModelChoiceFilter):
     """Mechanisms an organisation hosts a secretariat of or takes part in."""
 

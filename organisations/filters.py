@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 
 from coopdir import search
 
@@ -31,6 +32,18 @@ class CountryCodesField(forms.MultipleChoiceField):
             )
 
 
+# What the API schema says of each value (drf-spectacular cannot guess it).
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": [code for code, name in countries],
+        "description": "ISO 3166-1 alpha-2 code (any case); repeat, or separate by "
+        "commas, for any of several.",
+    }
+)
 class CountryFilter(django_filters.MultipleChoiceFilter):
     field_class = CountryCodesField
 
@@ -46,6 +59,14 @@ class CountryFilter(django_filters.MultipleChoiceFilter):
         return qs.in_country(*value) if value else qs
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SLUG_PATTERN,
+        "description": "Sector slug (see /api/v1/sectors/), sub-sectors included; "
+        "repeat, or separate by commas, for any of several.",
+    }
+)
 class SectorFilter(django_filters.ModelMultipleChoiceFilter):
     """Sectors by slug, each including its sub-sectors."""
 
