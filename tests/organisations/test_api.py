@@ -419,3 +419,16 @@ def test_it_keeps_formulas_out_of_the_csv(api):
     assert rows[0]["name"] == "'=HYPERLINK(1)"
     assert rows[0]["acronym"] == "'@x"
     assert rows[0]["summary"] == "-2020 figures"
+
+
+def test_it_hides_draft_relatives_from_the_public(api, staff_user):
+    draft_parent = OrganisationFactory(slug="draft-parent", status=Status.DRAFT)
+    child = OrganisationFactory(slug="child", parent=draft_parent)
+    draft_club = OrganisationFactory(slug="club", status=Status.DRAFT)
+    Membership.objects.create(member=child, organisation=draft_club)
+    body = api.get(LIST + "child/").json()
+    assert body["parent"] is None and body["memberships"] == []
+    api.force_authenticate(staff_user)
+    body = api.get(LIST + "child/").json()
+    assert body["parent"]["slug"] == "draft-parent"
+    assert body["memberships"][0]["organisation"]["slug"] == "club"
