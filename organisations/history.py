@@ -73,6 +73,13 @@ def _label(model, name):
     return name
 
 
+def _same(before, after):
+    # A browser sends a textarea back with CRLF line ends: not a change.
+    if isinstance(before, str) and isinstance(after, str):
+        return before.replace("\r\n", "\n") == after.replace("\r\n", "\n")
+    return before == after
+
+
 def field_changes(model, old, new):
     """Return the FieldChanges between two field dicts of one model."""
     changes = []
@@ -83,7 +90,7 @@ def field_changes(model, old, new):
         if isinstance(before, list) or isinstance(after, list):
             if sorted(map(str, before or [])) == sorted(map(str, after or [])):
                 continue
-        elif before == after:
+        elif _same(before, after):
             continue
         changes.append(
             FieldChange(

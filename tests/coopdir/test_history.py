@@ -140,3 +140,18 @@ def test_an_action_records_one_revision_per_record(client, publisher):
     b = Version.objects.get_for_object(second).first().revision
     assert a != b
     assert a.comment == "Published:"
+
+
+def test_a_textarea_sent_back_with_crlf_is_no_change(client, publisher):
+    client.force_login(publisher)
+    org = OrganisationFactory(description="One.\n\nTwo.")
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    data = admin_form_data(client.get(url), description="One.\r\n\r\nTwo.")
+    data["summary"] = "Changed"
+    assert client.post(url, data).status_code == 302
+    org.refresh_from_db()
+    assert org.description == "One.\n\nTwo."
+    new, old = Version.objects.get_for_object(org)[:2]
+    compare = reverse("admin:organisations_organisation_compare", args=[org.pk])
+    response = client.get(compare, {"old": old.pk, "new": new.pk})
+    assert [c.name for c in response.context["field_changes"]] == ["summary"]
