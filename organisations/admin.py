@@ -13,7 +13,6 @@ from django.db import transaction
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -221,43 +220,9 @@ class EntityForm(forms.ModelForm):
         data = self.data.copy()
         data[self.add_prefix("loaded_version")] = current
         self.data = data
-        raise ValidationError(stale_message(self.instance, loaded), code="stale")
-
-
-def stale_message(instance, loaded):
-    """Return the refusal of a stale save, naming what the other edit changed."""
-    latest, changes = (None, None)
-    if loaded is not None:
-        latest, changes = history.changes_since(instance, loaded)
-    who = ""
-    if latest is not None and latest.revision.user:
-        who = _(" by %(user)s at %(when)s") % {
-            "user": latest.revision.user.get_username(),
-            "when": timezone.localtime(latest.revision.date_created).strftime(
-                "%Y-%m-%d %H:%M"
-            ),
-        }
-    head = _(
-        "Someone else saved this record after you opened it%(who)s, so your "
-        "changes were not saved."
-    ) % {"who": who}
-    if changes:
-        listed = "; ".join(
-            _("%(field)s: “%(old)s” → “%(new)s”")
-            % {"field": c.label, "old": c.old[:80], "new": c.new[:80]}
-            for c in changes
+        raise ValidationError(
+            history.stale_message(self.instance, loaded), code="stale"
         )
-        head += " " + _("They changed: %(changes)s.") % {"changes": listed}
-    elif changes is not None:
-        head += " " + _("Their save changed only related rows.")
-    return (
-        head
-        + " "
-        + _(
-            "Save again to keep your version over theirs, or reload the page to start "
-            "from theirs."
-        )
-    )
 
 
 class EntityAdmin(SafeImportExportMixin, HistoryAdmin):

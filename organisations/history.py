@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import reversion
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
@@ -220,3 +221,39 @@ def ensure_baseline(obj, user=None):
             reversion.set_user(user)
         reversion.set_comment(_("State before the first recorded change."))
         reversion.add_to_revision(obj)
+
+
+def stale_message(instance, loaded):
+    """Return the refusal of a stale save, naming what the other edit changed."""
+    latest, changes = (None, None)
+    if loaded is not None:
+        latest, changes = changes_since(instance, loaded)
+    who = ""
+    if latest is not None and latest.revision.user:
+        who = _(" by %(user)s at %(when)s") % {
+            "user": latest.revision.user.get_username(),
+            "when": timezone.localtime(latest.revision.date_created).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+        }
+    head = _(
+        "Someone else saved this record after you opened it%(who)s, so your "
+        "changes were not saved."
+    ) % {"who": who}
+    if changes:
+        listed = "; ".join(
+            _("%(field)s: “%(old)s” → “%(new)s”")
+            % {"field": c.label, "old": c.old[:80], "new": c.new[:80]}
+            for c in changes
+        )
+        head += " " + _("They changed: %(changes)s.") % {"changes": listed}
+    elif changes is not None:
+        head += " " + _("Their save changed only related rows.")
+    return (
+        head
+        + " "
+        + _(
+            "Save again to keep your version over theirs, or reload the page to start "
+            "from theirs."
+        )
+    )
