@@ -246,3 +246,31 @@ def test_search_marks_the_words_that_matched(client, directory):
     body = client.get("/search/", {"q": "chamber"}).content.decode()
     assert "<mark>Chamber</mark>" in body
     assert "<mark>chamber</mark> of the machinery" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/organisations/%ff/",
+        "/organisations/%E4%B8/",
+        "/mechanisms/%00/",
+        "/countries/%ff/",
+        "/countries/%E4%B8%AD/",
+        "/sectors/%ff%fe/",
+        "/no/%00/page/",
+    ],
+)
+def test_broken_paths_are_404_pages_with_search(client, db, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert 'role="search"' in response.content.decode()
+
+
+def test_list_canonical_urls_keep_filters_but_not_sorting(client, directory):
+    body = client.get(
+        "/organisations/?country=FI&ordering=-name&page=1"
+    ).content.decode()
+    assert (
+        '<link rel="canonical" href="http://testserver/organisations/?country=FI">'
+        in body
+    )
