@@ -1,0 +1,91 @@
+"""Page-number paging with a capped page size, and the facets switch."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+
+TRUE_VALUES = {"1", "true", "yes", "on"}
+FALSE_VALUES = {"", "0", "false", "no", "off"}
+
+
+class Pagination(PageNumberPagination):
+    """Page-number paging; page_size is capped, a CSV download takes big pages."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    csv_page_size = 10_000
+    page_query_description = _("Page number, from 1.")
+    page_size_query_description = _("Results per page (at most 100; CSV: 10,000).")
+
+    def get_page_size(self, request):
+        if getattr(request, "accepted_renderer", None) and (
+            request.accepted_renderer.format == "csv"
+        ):
+            requested = _positive_int(request.query_params.get("page_size"))
+            return min(requested or self.csv_page_size, self.csv_page_size)
+        return super().get_page_size(request)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = request.query_params.get(self.page_query_param)
+        if page not in (None, "", "last") and _positive_int(page) is None:
+            raise exceptions.ValidationError(
+                {"page": [_("A page number is a whole number from 1.")]}
+            )
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        if self.request.accepted_renderer.format == "csv":
+            links = [
+                f'<{url}>; rel="{rel}"'
+                for rel, url in (
+                    ("next", self.get_next_link()),
+                    ("prev", self.get_previous_link()),
+                )
+                if url
+            ]
+            if links:
+                response["Link"] = ", ".join(links)
+            response["X-Total-Count"] = str(self.page.paginator.count)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["facets"] = FACETS_SCHEMA
+        return paginated
+
+
+def _positive_int(value):
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+FACETS_SCHEMA = {
+    "type": "object",
+    "description": "Only with facets=1: for each facet, the values in the whole "
+    "result set with the number of records carrying each, largest first.",
+    "additionalProperties": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "value": {"type": "string"},
+                "label": {"type": "string"},
+                "count": {"type": "integer"},
+            },
+            "required": ["value", "label", "count"],
+        },
+    },
+}
+
+
+def wants_facets(request):
+    value = request.query_params.get("facets", "").strip().lower()
+    if value in TRUE_VALUES:
+        return True
+    if value in FALSE_VALUES:
+        return False
+    raise exceptions.ValidationError({"facets": [_("Use facets=1 or facets=0.")]})
