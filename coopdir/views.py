@@ -28,6 +28,7 @@ from . import search
 TYPES = {"organisation": (Organisation, OrganisationFilter)}
 TYPES["mechanism"] = (Mechanism, MechanismFilter)
 UNIFIED_FACETS = ("type", "country", "region", "sector", "kind")
+FILTER_NAMES = {name for _m, f in TYPES.values() for name in f.base_filters}
 PREVIEW = 12
 
 
@@ -115,7 +116,13 @@ def type_querysets(params, with_query=True):
     querysets, errors = {}, {}
     for name, (model, filterset_class) in TYPES.items():
         own = [kind for kind in kinds if kind in model.Kind.values]
-        if (types and name not in types) or (kinds and not own):
+        # A filter only the other type has (scope) leaves this type out.
+        foreign = [
+            key
+            for key in params
+            if key in FILTER_NAMES and key not in filterset_class.base_filters
+        ]
+        if (types and name not in types) or (kinds and not own) or foreign:
             continue
         scoped = params.copy()
         for key in ("ordering", "page", "type", "kind"):

@@ -45,6 +45,8 @@ def records(response):
         ("sector=machinery&region=europe", {"ek", "china-finland"}),
         ("q=Finland&type=mechanism", {"china-finland", "innovation-group"}),
         ("q=zzzz-nothing", set()),
+        ("scope=bilateral&country=FI", {"china-finland", "innovation-group"}),
+        ("organisation=cccme", {"china-finland"}),
     ],
 )
 def test_search_covers_both_kinds_with_the_same_filters(
