@@ -4,17 +4,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from organisations.serializers import (
+from coopdir.rest.serializers import (
     EntityDetailSerializer,
     EntityListSerializer,
     EntityWriteSerializer,
     FigureSerializer,
     MechanismLinkSerializer,
     OrganisationLinkSerializer,
-    _compact,
-    _ref,
     api_url,
+    compact,
     entity_jsonld,
+    ref,
 )
 
 from .models import Mechanism, MechanismCountry, MechanismName
@@ -142,21 +142,21 @@ class MechanismWriteSerializer(EntityWriteSerializer):
 
 def mechanism_jsonld(data):
     """Return a mechanism as a schema.org Organization and a W3C ORG organisation."""
-    hosts = [_ref(s["organisation"]) for s in data["secretariats"]]
+    hosts = [ref(s["organisation"]) for s in data["secretariats"]]
     document = {
         **entity_jsonld(data),
         "@type": ["Organization", "org:Organization"],
         "disambiguatingDescription": data["kind_label"],
-        "parentOrganization": _ref(data["parent"]),
-        "org:subOrganizationOf": _ref(data["parent"]),
-        "subOrganization": [_ref(child) for child in data["children"]],
+        "parentOrganization": ref(data["parent"]),
+        "org:subOrganizationOf": ref(data["parent"]),
+        "subOrganization": [ref(child) for child in data["children"]],
         "org:purpose": data["purpose"],
         "member": [
-            _compact(
+            compact(
                 {
                     "@type": "OrganizationRole",
                     "roleName": p["role"],
-                    "member": _ref(p["organisation"]),
+                    "member": ref(p["organisation"]),
                     "name": p["person_name"],
                 }
             )
@@ -164,4 +164,4 @@ def mechanism_jsonld(data):
         ],
         "org:hasSite": hosts,
     }
-    return _compact(document)
+    return compact(document)
