@@ -27,6 +27,8 @@ READ_RESPONSES = {
             "If-Modified-Since) is current."},
     "400": {"description": "A bad parameter, named in the body.",
             "content": _json(ERROR_SCHEMA)},
+    "401": {"description": "A token was sent but is not valid (reading needs "
+            "none).", "content": _json(DETAIL_SCHEMA)},
     "404": {"description": "No such record (or page).",
             "content": _json(DETAIL_SCHEMA)},
     "406": {"description": "None of the accepted formats can be given.",

@@ -167,3 +167,9 @@ def test_it_lists_sectors_and_countries_in_a_fixed_number_of_queries(
         )
     with django_assert_max_num_queries(2):
         assert api.get("/api/v1/countries/").json()["count"] == min(count + 1, 10)
+
+
+def test_a_bad_token_is_refused_even_for_reading(api):
+    api.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+    response = api.get("/api/v1/organisations/")
+    assert response.status_code == 401 and response.json()["detail"]
