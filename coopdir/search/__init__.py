@@ -98,7 +98,10 @@ def search(queryset, query):
     names = engine.compile_query(terms, names_only=True)
     tiers = [
         When(_in(model, engine.key_sql(model, text.key(query))), then=Value(EXACT)),
-        When(_in(model, engine.match_sql(model, names)), then=Value(NAME)),
+        When(
+            _in(model, engine.match_sql(model, names, names_only=True)),
+            then=Value(NAME),
+        ),
     ]
     if fuzzy:
         tiers.append(

@@ -175,7 +175,7 @@ def write_documents(model, docs, *, fresh=False):
         words |= text.vocabulary(names) | text.vocabulary(body)
         keys.extend((kind_, k, pk) for k in doc.keys if k)
         if is_postgres():
-            rows.append((pk, _tsvector(names, body)))
+            rows.append((pk, _tsvector(names, body), _tsvector(names, [])))
         else:
             rows.append((pk, " ".join(names), " ".join(body)))
     with connection.cursor() as cursor:
@@ -183,8 +183,9 @@ def write_documents(model, docs, *, fresh=False):
             delete_documents(model, pks, cursor=cursor)
         if is_postgres():
             cursor.executemany(
-                f"INSERT INTO {name} (record_id, doc) VALUES (%s, %s::tsvector) "
-                "ON CONFLICT (record_id) DO UPDATE SET doc = EXCLUDED.doc",
+                f"INSERT INTO {name} (record_id, doc, names) "
+                "VALUES (%s, %s::tsvector, %s::tsvector) ON CONFLICT (record_id) "
+                "DO UPDATE SET doc = EXCLUDED.doc, names = EXCLUDED.names",
                 rows,
             )
         else:
@@ -291,8 +292,10 @@ def _fts5_alternative(alt):
     return f'"{" ".join(alt.tokens)}"' + (" *" if alt.prefix else "")
 
 
-def _tsquery_alternative(alt, names_only):
-    weight = "A" if names_only else ""
+def _tsquery_alternative(alt):
+    # Names have a tsvector (and GIN index) of their own: a weight-restricted
+    # query would make PostgreSQL recheck every candidate row.
+    weight = ""
     parts = []
     for index, token in enumerate(alt.tokens):
         star = "*" if alt.prefix and index == len(alt.tokens) - 1 else ""
@@ -309,7 +312,7 @@ def compile_query(terms, *, names_only=False, fuzzy=False):
         if fuzzy:
             alternatives += [text.Alternative([word]) for word in term.fuzzy]
         if postgres:
-            parts = [_tsquery_alternative(a, names_only) for a in alternatives]
+            parts = [_tsquery_alternative(a) for a in alternatives]
             compiled.append("(" + " | ".join(parts) + ")")
         else:
             parts = [_fts5_alternative(a) for a in alternatives]
@@ -320,11 +323,12 @@ def compile_query(terms, *, names_only=False, fuzzy=False):
     return f"{{names}} : ({expression})" if names_only else expression
 
 
-def match_sql(model, query):
+def match_sql(model, query, names_only=False):
     """Return (sql, params) selecting the pks of model whose document matches."""
     if is_postgres():
+        column = "names" if names_only else "doc"
         return (
-            f"SELECT record_id FROM {table(model)} WHERE doc @@ %s::tsquery",
+            f"SELECT record_id FROM {table(model)} WHERE {column} @@ %s::tsquery",
             [query],
         )
     return f"SELECT rowid FROM {table(model)} WHERE {table(model)} MATCH %s", [query]

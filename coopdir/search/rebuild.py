@@ -28,7 +28,10 @@ def rebuild(models=None, progress=None):
             if engine.is_postgres():
                 # One GIN build at the end beats a million index updates.
                 with connection.cursor() as cursor:
-                    cursor.execute(f"DROP INDEX IF EXISTS {engine.table(model)}_doc")
+                    for column in ("doc", "names"):
+                        cursor.execute(
+                            f"DROP INDEX IF EXISTS {engine.table(model)}_{column}"
+                        )
             pks = model._base_manager.order_by("pk").values_list("pk", flat=True)
             last = 0
             while True:
@@ -46,9 +49,25 @@ def rebuild(models=None, progress=None):
             with connection.cursor() as cursor:
                 for model in models:
                     name = engine.table(model)
-                    cursor.execute(f"CREATE INDEX {name}_doc ON {name} USING gin (doc)")
+                    for column in ("doc", "names"):
+                        cursor.execute(
+                            f"CREATE INDEX {name}_{column} ON {name} "
+                            f"USING gin ({column})"
+                        )
         engine.bump_version()
         # Fresh statistics: without them the planners scan the status index of a
         # large table instead of starting from the (much smaller) index matches.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def vacuum(models=None):
+    """After a large rebuild on PostgreSQL: set hint bits and the visibility map now,
+    not in the first searches. Must run outside a transaction."""
+    if not engine.is_postgres() or not connection.get_autocommit():
+        return
+    with connection.cursor() as cursor:
+        for model in models or record_models():
+            cursor.execute(f"VACUUM ANALYZE {engine.table(model)}")
+        cursor.execute(f"VACUUM ANALYZE {engine.FACET_TABLE}")
+        cursor.execute(f"VACUUM ANALYZE {engine.KEY_TABLE}")

@@ -20,5 +20,6 @@ class Command(BaseCommand):
             total=total, unit="records", disable=quiet, file=self.stderr._out
         ) as bar:
             rebuild.rebuild(models, progress=bar.update)
+        rebuild.vacuum(models)
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(f"Indexed {total} records."))
