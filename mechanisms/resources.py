@@ -1,6 +1,7 @@
 """Bulk import and export of mechanisms: the organisations import, by slug and code."""
 
 from import_export.fields import Field
+from import_export.instance_loaders import CachedInstanceLoader
 
 from organisations.models import Sector
 from organisations.resources import EntityResource, SlugsWidget, SlugWidget
@@ -22,6 +23,7 @@ class MechanismResource(EntityResource):
     class Meta:
         model = Mechanism
         import_id_fields = ["slug"]
+        instance_loader_class = CachedInstanceLoader
         fields = [
             "slug",
             "name",

@@ -25,6 +25,7 @@ from import_export.admin import ImportExportMixin
 from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.instance_loaders import CachedInstanceLoader
 from import_export.resources import ModelResource
 from import_export.results import RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
@@ -360,9 +361,8 @@ class EntityResource(ModelResource):
     def import_row(self, row, instance_loader, **kwargs):
         if kwargs.get("dry_run"):
             return super().import_row(row, instance_loader, **kwargs)
-        slug = str(row.get("slug") or "").strip()
-        existing = self._meta.model._default_manager.filter(slug=slug).first()
-        if slug and existing is not None:
+        existing = instance_loader.get_instance(row)
+        if existing is not None:
             ensure_baseline(existing, self.user)
         # One revision per row: reverting one record never reverts the others.
         with reversion.create_revision():
@@ -507,6 +507,7 @@ class OrganisationResource(EntityResource):
     class Meta:
         model = Organisation
         import_id_fields = ["slug"]
+        instance_loader_class = CachedInstanceLoader
         fields = [
             "slug",
             "name",
