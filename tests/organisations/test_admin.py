@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from organisations.models import Organisation, Status
@@ -206,3 +208,17 @@ def test_deleting_a_parent_keeps_its_children_without_the_relation(client, publi
     assert client.post(url, {"post": "yes"}).status_code == 302
     child.refresh_from_db()
     assert child.parent is None and child.relation_to_parent == ""
+
+
+def test_the_change_list_query_count_does_not_grow_with_its_length(
+    client, publisher, django_assert_max_num_queries
+):
+    client.force_login(publisher)
+    url = reverse("admin:organisations_organisation_changelist")
+    parent = OrganisationFactory()
+    OrganisationFactory.create_batch(2, parent=parent)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    OrganisationFactory.create_batch(20, parent=parent, hq_country="FR")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
