@@ -239,6 +239,14 @@ class EntityResource(ModelResource):
         self.row_notes = {}
         self.row_rejections = {}
 
+    def get_user_visible_fields(self):
+        # The notes column is the dry run's own output, not something to fill in.
+        return [
+            f
+            for f in super().get_user_visible_fields()
+            if f.column_name != "import notes"
+        ]
+
     def get_export_fields(self, selected_fields=None):
         return [
             f
