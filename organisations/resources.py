@@ -675,6 +675,24 @@ class SafeImportExportMixin(ImportExportMixin):
         context["rejected_count"] = rejected
         return response
 
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:
+            # A confirm sent twice (back button, double click): its file is gone.
+            messages.error(
+                request,
+                _(
+                    "This dry run has already been used or has expired; nothing was "
+                    "changed. Upload the file again."
+                ),
+            )
+            return HttpResponseRedirect(self._import_url())
+
+    def _import_url(self):
+        opts = self.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
+
     def process_dataset(self, dataset, form, request, **kwargs):
         digest = form.cleaned_data.get("dry_run_digest")
         with transaction.atomic():
@@ -701,10 +719,7 @@ class SafeImportExportMixin(ImportExportMixin):
         refusal = getattr(result, "coopdir_refusal", None)
         if refusal:
             messages.error(request, refusal)
-            opts = self.model._meta
-            return HttpResponseRedirect(
-                reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
-            )
+            return HttpResponseRedirect(self._import_url())
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):

@@ -285,3 +285,12 @@ def test_the_real_sse_file_imports_after_a_dry_run_that_explains_every_rejection
     assert str(food_bank.hq_country) == "BG"
     assert food_bank.website == ""
     assert json.dumps(result.totals) and result.totals["new"] == accepted
+
+
+def test_a_confirm_sent_twice_changes_nothing_more(staff):
+    page = dry_run(staff, csv_bytes(ten_rows()[:2]))
+    confirm(staff, page)
+    again = confirm(staff, page)
+    assert again.status_code == 200
+    assert "This dry run has already been used" in again.content.decode()
+    assert Organisation.objects.count() == 2
