@@ -1,12 +1,15 @@
 """ETags, Last-Modified, 304 on reads and 412 on stale writes."""
 
 import hashlib
+import re
 
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
+
+from organisations.history import changes_since
 
 
 def digest(*parts):
@@ -19,8 +22,12 @@ def representation_key(request):
 
 
 def record_etag_base(record):
-    """Return the tag of a record's stored state: its version and its last save."""
-    return digest(record._meta.label, record.pk, record.version, record.updated_at)
+    """Return the tag of a record's stored state: its version and its last save.
+
+    The version number leads in clear, so a refused write can say what changed.
+    """
+    stamp = digest(record._meta.label, record.pk, record.version, record.updated_at)
+    return f"v{record.version}.{stamp}"
 
 
 def record_etag(request, record):
@@ -38,8 +45,26 @@ def check_if_match(request, record):
     if "*" in tags:
         return
     base = record_etag_base(record)
-    if not any(tag.removeprefix("W/").strip('"').split("-")[0] == base for tag in tags):
-        raise PreconditionFailed()
+    bases = [tag.removeprefix("W/").strip('"').split("-")[0] for tag in tags]
+    if base in bases:
+        return
+    loaded = next((int(m[1]) for b in bases if (m := LOADED.match(b))), None)
+    _latest, changes = changes_since(record, loaded) if loaded else (None, None)
+    # Only what a writer can change: bookkeeping such as created_at is left out.
+    editable = {f.attname for f in record._meta.concrete_fields if f.editable}
+    error = PreconditionFailed()
+    error.extra = {
+        "version": record.version,
+        "changed": [
+            {"field": c.name, "label": c.label, "old": c.old, "new": c.new}
+            for c in changes or ()
+            if c.name in editable
+        ],
+    }
+    raise error
+
+
+LOADED = re.compile(r"v(\d+)\.")
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -48,6 +73,7 @@ class PreconditionFailed(exceptions.APIException):
         "The record changed since you read it: fetch it again and retry (If-Match)."
     )
     default_code = "precondition_failed"
+    extra = None  # added to the body as they are (numbers stay numbers)
 
 
 def not_modified_or_none(request, etag, last_modified):

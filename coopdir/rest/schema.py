@@ -17,6 +17,27 @@ DETAIL_SCHEMA = {
     "required": ["detail"],
 }
 
+STALE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string"},
+        "version": {"type": "integer"},
+        "changed": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "label": {"type": "string"},
+                    "old": {"type": "string"},
+                    "new": {"type": "string"},
+                },
+            },
+        },
+    },
+    "required": ["detail"],
+}
+
 
 def _json(schema):
     return {"application/json": {"schema": schema}}
@@ -40,8 +61,9 @@ WRITE_RESPONSES = {
     "403": {"description": "Not allowed: not staff, no model permission, or no "
             "permission to publish.", "content": _json(DETAIL_SCHEMA)},
     "404": READ_RESPONSES["404"],
-    "412": {"description": "If-Match names an outdated version of the record.",
-            "content": _json(DETAIL_SCHEMA)},
+    "412": {"description": "If-Match names an outdated version of the record; "
+            "the body gives the current version and, where the history reaches, "
+            "what changed since yours.", "content": _json(STALE_SCHEMA)},
 }  # fmt: skip
 THROTTLED_RESPONSE = {
     "description": "Too many requests from one anonymous client; retry after the "

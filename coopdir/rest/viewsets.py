@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from coopdir.search import facet_counts
+from organisations.history import ensure_baseline
 from organisations.models import Status
 
 from .access import AnonThrottle, StaffTokenWritePermission, check_publish
@@ -40,7 +41,10 @@ class JSONErrorsMixin:
             self.request.accepted_renderer = JSONRenderer()
             self.request.accepted_media_type = JSONRenderer.media_type
             exc = exceptions.ParseError(str(exc))
-        return super().handle_exception(exc)
+        response = super().handle_exception(exc)
+        if getattr(exc, "extra", None):
+            response.data.update(exc.extra)
+        return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)
@@ -170,6 +174,7 @@ class EntityViewSetMixin(JSONErrorsMixin):
         with transaction.atomic():
             record = self._lock(self.get_object())
             check_if_match(request, record)
+            ensure_baseline(record, request.user)
             old_status = record.status
             serializer = self.get_serializer(record, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
@@ -186,6 +191,7 @@ class EntityViewSetMixin(JSONErrorsMixin):
         with transaction.atomic():
             record = self._lock(self.get_object())
             check_if_match(request, record)
+            ensure_baseline(record, request.user)
             if record.status == Status.PUBLISHED:
                 check_publish(request, type(record), None, record.status)
             try:

@@ -171,6 +171,11 @@ def test_it_refuses_a_stale_write_with_412(editor):
         LIST + "ica/", {"summary": "Two"}, format="json", HTTP_IF_MATCH=etag
     )
     assert stale.status_code == 412
+    body = stale.json()
+    assert body["version"] == first.json()["version"]
+    assert [(c["field"], c["old"], c["new"]) for c in body["changed"]] == [
+        ("summary", "", "One")
+    ]
     assert editor.delete(LIST + "ica/", HTTP_IF_MATCH=etag).status_code == 412
     current = editor.patch(
         LIST + "ica/", {"summary": "Two"}, format="json", HTTP_IF_MATCH=first["ETag"]
@@ -196,8 +201,9 @@ def test_it_records_api_writes_in_the_history(editor):
     assert response.status_code == 200
     record = Organisation.objects.get(slug="ica")
     versions = Version.objects.get_for_object(record)
-    assert versions.count() == 1
+    assert versions.count() == 2  # the state before, then the API's change
     assert versions[0].revision.user.username == "editor"
+    assert versions[1].field_dict["summary"] == ""
     assert versions[0].field_dict["summary"] == "Guardian"
     assert response.json()["version"] == record.version > 1
 
