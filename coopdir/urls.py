@@ -34,6 +34,8 @@ urlpatterns = [
         name="sitemap",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
+    # set_language: the header's language switcher posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("coopdir.api")),
     path("admin/", admin.site.urls),
 ]
