@@ -1,5 +1,6 @@
 """What changed between two stored versions of a record (django-reversion)."""
 
+import datetime
 import difflib
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from reversion.models import Version
 
 # Bookkeeping that changes on every save and says nothing to an editor.
-IGNORED_FIELDS = {"version", "updated_at", "id"}
+IGNORED_FIELDS = {"version", "created_at", "updated_at", "id"}
 
 
 @dataclass
@@ -78,6 +79,9 @@ def _same(before, after):
     # A browser sends a textarea back with CRLF line ends: not a change.
     if isinstance(before, str) and isinstance(after, str):
         return before.replace("\r\n", "\n") == after.replace("\r\n", "\n")
+    # Stored versions keep times to the millisecond (JSON), the database to the µs.
+    if isinstance(before, datetime.datetime) and isinstance(after, datetime.datetime):
+        return abs(before - after) < datetime.timedelta(milliseconds=1)
     return before == after
 
 

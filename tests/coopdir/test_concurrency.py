@@ -4,6 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from mechanisms.models import Mechanism
+from organisations import history
 from organisations.models import Organisation
 from tests.admin_helpers import admin_form_data
 from tests.factories import MechanismFactory, OrganisationFactory
@@ -81,3 +82,14 @@ def test_mechanisms_refuse_a_stale_save_too(publisher):
     response = second.post(url, admin_form_data(page_b, purpose="B"))
     assert response.status_code == 200
     assert Mechanism.objects.get(pk=mechanism.pk).purpose == "A"
+
+
+def test_changes_since_names_only_what_was_edited():
+    with reversion.create_revision():
+        org = OrganisationFactory(summary="")
+    loaded = org.version
+    org.summary = "One"
+    with reversion.create_revision():
+        org.save()
+    _latest, changes = history.changes_since(org, loaded)
+    assert [(c.name, c.old, c.new) for c in changes] == [("summary", "", "One")]
