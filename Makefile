@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run test bench lint browser-deps
+.PHONY: setup run test bench lint browser-deps messages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,10 @@ bench: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# Refresh the Chinese catalogue from the source and compile it (needs GNU gettext:
+# apt-get install gettext). Translate every new msgid, then commit the .po and .mo.
+messages: setup
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv \
+	  --ignore=static/vendor --ignore=fixtures --ignore=tests
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
