@@ -369,8 +369,8 @@ def similar_words(word, limit=5):
     """Return indexed words close to word (up to two edits), closest first."""
     if is_postgres():
         sql = (
-            f"SELECT word FROM {WORD_TABLE} WHERE word %% %s "
-            "ORDER BY similarity(word, %s) DESC, word LIMIT 200"
+            f"SELECT word FROM {WORD_TABLE} WHERE lower(word) %% %s "
+            "ORDER BY similarity(lower(word), %s) DESC, word LIMIT 200"
         )
         params = [word, word]
     else:

@@ -40,9 +40,13 @@ def _reindex(model, pks):
 
 def _tune_connection(sender, connection, **kwargs):
     # Search queries are short; PostgreSQL's JIT compiles them for ~100 ms first.
+    # Index look-ups cost little more than sequential reads on SSDs (and in the
+    # cache): at the default 4 the planner hashes a whole table instead of probing
+    # its primary key for the few thousand matches of a word.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
+            cursor.execute("SET random_page_cost = 1.1")
 
 
 def connect():
