@@ -451,22 +451,6 @@ class OrganisationAdmin(EntityAdmin):
         MemberInline,
     ]
 
-    def delete_model(self, request, obj):
-        self._orphan_children([obj.pk])
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        self._orphan_children(list(queryset.values_list("pk", flat=True)))
-        super().delete_queryset(request, queryset)
-
-    def _orphan_children(self, pks):
-        # The children stay; their relation to a parent that is gone must go too
-        # (the database refuses a relation without a parent).
-        for child in Organisation.objects.filter(parent__in=pks):
-            with reversion.create_revision():
-                child.parent, child.relation_to_parent = None, ""
-                child.save()
-
     fieldsets = [
         (
             None,

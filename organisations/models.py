@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import ExtractYear
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -448,6 +450,19 @@ class Organisation(PartialDateMixin, models.Model):
                 )
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
+
+
+@receiver(pre_delete, sender=Organisation)
+def keep_children_of_deleted_parent(sender, instance, **kwargs):
+    """Keep a deleted organisation's children, without a relation to a parent.
+
+    The parent link is set to NULL by the database cascade after this; the relation
+    must go first, or the check organisation_relation_needs_parent refuses the delete
+    (from the admin, the API, an import or the shell alike).
+    """
+    for child in instance.children.exclude(relation_to_parent=""):
+        child.relation_to_parent = ""
+        child.save()
 
 
 class OrganisationCountry(models.Model):

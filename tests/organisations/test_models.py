@@ -91,3 +91,11 @@ def test_a_yearly_figure_needs_a_year():
     assert not refused(
         lambda: KeyFigureFactory(year=None, period=KeyFigure.Period.CURRENT)
     )
+
+
+def test_deleting_a_parent_keeps_its_children_without_relation():
+    parent = OrganisationFactory()
+    child = OrganisationFactory(parent=parent, relation_to_parent="subsidiary")
+    Organisation.objects.filter(pk=parent.pk).delete()
+    child.refresh_from_db()
+    assert (child.parent, child.relation_to_parent) == (None, "")
