@@ -1,0 +1,83 @@
+"""The Chinese interface in Chromium: the switcher without JavaScript, phones, axe."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(settings.BASE_DIR, "static", "vendor", "axe-core", "axe.min.js")
+CHINESE_PAGES = [
+    "/",
+    "/organisations/?country=FI",
+    "/organisations/acfsmc/",
+    "/mechanisms/china-finland/",
+    "/search/?q=zzzz-nothing",
+]
+
+
+def overflow(page):
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - "
+        "document.documentElement.clientWidth"
+    )
+
+
+def test_a_phone_visitor_switches_to_chinese_and_back_without_javascript(
+    browser, live_server, directory
+):
+    context = browser.new_context(
+        java_script_enabled=False,
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"Accept-Language": "en-GB,en;q=0.9"},
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/organisations/?country=FI")
+    switcher = page.locator(".lang-switch")
+    brand = page.locator(".brand").bounding_box()
+    # On a phone the switcher shares the brand's row instead of adding one.
+    assert switcher.bounding_box()["y"] < brand["y"] + brand["height"]
+    assert overflow(page) <= 0
+
+    page.get_by_label("Language").select_option("zh-hans")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("组织机构")
+    assert page.url.endswith("/organisations/?country=FI")
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert overflow(page) <= 0
+
+    # The choice sticks (a cookie) although the browser still asks for English.
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("link", name="组织机构").first).to_be_visible()
+
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="切换").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Organisations").first).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("path", CHINESE_PAGES)
+def test_chinese_pages_pass_axe_and_fit_a_phone(browser, live_server, directory, path):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"Accept-Language": "zh-Hans"},
+    )
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert overflow(page) <= 0
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, "
+        "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
+    )
+    serious = [
+        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+    context.close()
