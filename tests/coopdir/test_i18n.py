@@ -40,6 +40,13 @@ def test_it_shows_the_home_page_in_chinese_to_a_chinese_browser(client, director
     assert "Browse by sector" not in body and "Recently updated" not in body
 
 
+@pytest.mark.parametrize("header", ["zh-CN,zh;q=0.9,en;q=0.8", "zh", "zh-Hans-CN"])
+def test_it_serves_simplified_chinese_to_what_chinese_browsers_send(client, db, header):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
+    assert '<html lang="zh-hans">' in response.content.decode()
+    assert "Accept-Language" in response["Vary"]
+
+
 def test_it_shows_an_organisation_list_in_chinese(client, directory):
     body = chinese(client, "/organisations/").content.decode()
     assert '<html lang="zh-hans">' in body
