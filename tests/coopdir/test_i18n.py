@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
+from django.views.defaults import server_error
 
 from tests.pages import build_directory
 
@@ -77,6 +78,21 @@ def test_it_shows_the_same_pages_in_english_to_an_english_browser(client, direct
     assert "4 organisations" in home and "Browse by sector" in home
     assert "<h1>Organisations</h1>" in listing and "Sort by" in listing
     assert "Key figures" in page and "Apex body" in page and "关键数据" not in page
+
+
+def test_it_shows_the_not_found_page_in_chinese(client, db):
+    response = chinese(client, "/no-such-page/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert '<html lang="zh-hans">' in body and "页面不存在" in body
+    assert 'action="/i18n/setlang/"' in body
+
+
+def test_it_shows_the_error_page_in_chinese(rf):
+    request = rf.get("/", HTTP_ACCEPT_LANGUAGE="zh-Hans")
+    with translation.override("zh-hans"):
+        body = server_error(request).content.decode()
+    assert '<html lang="zh-hans">' in body and "出错了" in body
 
 
 def test_it_prefers_the_language_cookie_to_the_browser_header(client, directory):
