@@ -22,7 +22,17 @@ models at import time, so the apps' filters may use it without an import cycle.
 
 import re
 
-from django.db.models import Case, CharField, F, Func, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -76,6 +86,18 @@ class CodePointOrder(Func):
         )
 
 
+def _tier_postgres(model, sql_params):
+    """The record's own row of the subquery, found by key (EXISTS).
+
+    An IN (subquery) whose result outgrows work_mem is not hashed but re-run per
+    row; a broad word at a million records then takes minutes.
+    """
+    sql, params = sql_params
+    outer = f'"{model._meta.db_table}"."{model._meta.pk.column}"'
+    probe = sql.replace(" WHERE ", f" WHERE record_id = {outer} AND ", 1)
+    return RawSQL(f"EXISTS ({probe})", params, output_field=BooleanField())
+
+
 def _in(model, sql_params):
     sql, params = sql_params
     return Q(pk__in=RawSQL(sql, params))
@@ -96,16 +118,17 @@ def search(queryset, query):
     fuzzy = any(term.fuzzy for term in terms)
     matches = engine.compile_query(terms, fuzzy=True) if fuzzy else strict
     names = engine.compile_query(terms, names_only=True)
+    tier = _tier_postgres if engine.is_postgres() else _in
     tiers = [
-        When(_in(model, engine.key_sql(model, text.key(query))), then=Value(EXACT)),
+        When(tier(model, engine.key_sql(model, text.key(query))), then=Value(EXACT)),
         When(
-            _in(model, engine.match_sql(model, names, names_only=True)),
+            tier(model, engine.match_sql(model, names, names_only=True)),
             then=Value(NAME),
         ),
     ]
     if fuzzy:
         tiers.append(
-            When(_in(model, engine.match_sql(model, strict)), then=Value(TEXT))
+            When(tier(model, engine.match_sql(model, strict)), then=Value(TEXT))
         )
     return (
         queryset.filter(_in(model, engine.match_sql(model, matches)))
