@@ -12,6 +12,7 @@
                               query's words up once for a whole page)
     normalise_query(query)    -> the query as the engine sees it (trimmed, NUL-free)
     facet_counts(queryset, facets)
+    cached_count(queryset)    -> queryset.count(), cached until the next write
 
 Ranks are tiers, the same on both engines: 4 an exact name or acronym (any name, in
 any script), 3 every word found in the names, 2 every word found somewhere, 1 found
@@ -259,10 +260,11 @@ def snippet(record, query, length=200, terms=None):
     return escape(summary[:length])
 
 
-from .facets import FACETS, facet_counts  # noqa: E402
+from .facets import FACETS, cached_count, facet_counts  # noqa: E402
 
 __all__ = [
     "FACETS",
+    "cached_count",
     "MAX_QUERY_LENGTH",
     "facet_counts",
     "highlight",

@@ -51,3 +51,16 @@ def test_it_estimates_past_the_exact_limit_and_says_so(monkeypatch):
     assert counts(result, "country") == {"FI": 6}
     small = facet_counts(Organisation.objects.all()[:0], ["country"])
     assert not small.approximate
+
+
+def test_a_cached_count_follows_every_write():
+    from coopdir.search import cached_count
+
+    queryset = Organisation.objects.published()
+    assert cached_count(queryset) == 0
+    record = OrganisationFactory(name="Counted")
+    assert cached_count(queryset) == 1
+    record.status = "draft"
+    record.save()
+    assert cached_count(queryset) == 0
+    assert cached_count(Organisation.objects.none()) == 0
