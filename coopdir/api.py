@@ -229,28 +229,6 @@ class SearchQuerySerializer(serializers.Serializer):
     )
 
 
-class SearchHits:
-    """The ranked hits of a query, fetched only as far as the page asked for.
-
-    Django's Paginator counts them in the database and slices them; a slice asks
-    search_all for the best `stop` hits only.
-    """
-
-    def __init__(self, query, querysets):
-        self.query, self.querysets = query, querysets
-
-    def count(self):
-        return sum(search.search(qs, self.query).count() for qs in self.querysets)
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            return self[key : key + 1][0]
-        return search.search_all(self.query, self.querysets, limit=key.stop)[key]
-
-
 class SearchResultSerializer(serializers.Serializer):
     type = serializers.ChoiceField(
         choices=["organisation", "mechanism"],
@@ -303,7 +281,9 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
             )
             if name in kinds
         ]
-        page = self.paginate_queryset(SearchHits(query.validated_data["q"], querysets))
+        page = self.paginate_queryset(
+            search.RankedHits(query.validated_data["q"], querysets)
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

@@ -218,6 +218,15 @@ def sorted_hits(hits, ordering):
     return records
 
 
+class RelevancePage(search.RankedHits):
+    """Ranked hits as records, the way the page lists them."""
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        return [record for record, _rank in super().__getitem__(key)]
+
+
 def search_page(request):
     params, messages = clean_params(request.GET)
     messages += validate_unified(params)
@@ -228,8 +237,12 @@ def search_page(request):
         ordering = ""
     # search_all ranks by the query itself, so it gets the querysets without it.
     querysets, _errors = type_querysets(params, with_query=False)
-    hits = search.search_all(params.get("q", ""), list(querysets.values()))
-    records = sorted_hits(hits, ordering)
+    if ordering:
+        hits = search.search_all(params.get("q", ""), list(querysets.values()))
+        records = sorted_hits(hits, ordering)
+    else:
+        # Relevance order: fetch only as many of the best hits as the page needs.
+        records = RelevancePage(params.get("q", ""), querysets.values())
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {
         ("kind", value): str(label)

@@ -160,6 +160,28 @@ def search_all(query, querysets, limit=None):
     return hits if limit is None else hits[:limit]
 
 
+class RankedHits:
+    """The ranked hits of search_all, fetched only as far as a page asks for.
+
+    Django's Paginator counts them in the database and slices them; a slice asks
+    search_all for the best `stop` hits only, so page 1 never loads every match.
+    """
+
+    def __init__(self, query, querysets):
+        self.query, self.querysets = query, list(querysets)
+
+    def count(self):
+        return sum(search(qs, self.query).count() for qs in self.querysets)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        return search_all(self.query, self.querysets, limit=key.stop)[key]
+
+
 def suggest(query):
     """Return the query with unknown words replaced by close indexed ones, or ""."""
     query = normalise_query(query)
@@ -263,6 +285,7 @@ def snippet(record, query, length=200, terms=None):
 from .facets import FACETS, cached_count, facet_counts  # noqa: E402
 
 __all__ = [
+    "RankedHits",
     "FACETS",
     "cached_count",
     "MAX_QUERY_LENGTH",

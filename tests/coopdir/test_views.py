@@ -125,7 +125,7 @@ def test_search_query_count_does_not_grow(client, django_assert_max_num_queries,
     for n in range(count):
         OrganisationFactory(name=f"Common body {n}", countries=["FI"])
         MechanismFactory(name=f"Common council {n}", countries=["FI"])
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(29):
         response = client.get("/search/?q=Common&country=FI")
     assert response.context["result_count"] == 2 * count
 
@@ -276,3 +276,14 @@ def test_list_canonical_urls_keep_filters_but_not_sorting(client, directory):
         '<link rel="canonical" href="http://testserver/organisations/?country=FI">'
         in body
     )
+
+
+def test_search_pages_in_relevance_order_without_gaps_or_repeats(client):
+    for n in range(25):
+        OrganisationFactory(name=f"Gapless body {n:02d}")
+    MechanismFactory(name="Gapless")
+    first = client.get("/search/?q=Gapless").context["page_obj"]
+    second = client.get("/search/?q=Gapless&page=2").context["page_obj"]
+    names = [r.name for r in first.object_list] + [r.name for r in second.object_list]
+    assert names[0] == "Gapless"  # the exact name ranks first
+    assert sorted(names) == sorted({*names}) and len(names) == 26
