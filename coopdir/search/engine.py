@@ -8,6 +8,7 @@ engines, plain tables: ``coopdir_search_key`` (whole names, for exact hits),
 ``coopdir_search_state`` (a version raised on every change, for caches).
 """
 
+import time
 from functools import lru_cache
 
 from django.db import connection
@@ -251,8 +252,16 @@ def clear_words():
 
 
 def bump_version():
+    # Never reuse a number: a rolled-back transaction takes its bump back, and a
+    # plain +1 would then hand the same version (and its cached counts) to other data.
+    # The clock in microseconds keeps every new version above every earlier one.
+    biggest = "GREATEST" if is_postgres() else "MAX"
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {STATE_TABLE} SET version = version + 1 WHERE id = 1")
+        cursor.execute(
+            f"UPDATE {STATE_TABLE} SET version = {biggest}(version + 1, %s)"
+            " WHERE id = 1",
+            [time.time_ns() // 1000],
+        )
 
 
 def version():

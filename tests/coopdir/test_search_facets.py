@@ -64,3 +64,18 @@ def test_a_cached_count_follows_every_write():
     record.save()
     assert cached_count(queryset) == 0
     assert cached_count(Organisation.objects.none()) == 0
+
+
+def test_a_rolled_back_edit_never_hands_its_version_to_other_data():
+    from django.db import transaction
+
+    from coopdir.search import engine
+
+    before = engine.version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        OrganisationFactory(name="Rolled back")
+        taken_back = engine.version()
+        raise RuntimeError
+    assert engine.version() == before
+    OrganisationFactory(name="Kept")
+    assert engine.version() not in (before, taken_back)
