@@ -5,7 +5,6 @@ too), and turned into facets with counts, removable chips, sort choices and
 pagination links that keep the filters.
 """
 
-from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -190,7 +189,9 @@ class Listing:
         return counts
 
     def context(self, request, sorts):
-        page = Paginator(self.results, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = search.CachedCountPaginator(self.results, PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         groups = facet_groups(
             self.params, self.facet_counts(), self.facets, self.labels
         )

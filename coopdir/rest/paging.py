@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
+from coopdir import search
+
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
 
@@ -11,6 +13,7 @@ FALSE_VALUES = {"", "0", "false", "no", "off"}
 class Pagination(PageNumberPagination):
     """Page-number paging; page_size is capped, a CSV download takes big pages."""
 
+    django_paginator_class = search.CachedCountPaginator
     page_size_query_param = "page_size"
     max_page_size = 100
     csv_page_size = 10_000

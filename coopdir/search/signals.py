@@ -150,6 +150,19 @@ def connect():
     pre_delete.connect(
         sector_deleting, sender=Sector, dispatch_uid="search-sector-pre", weak=False
     )
+
+    # Secretariats and participants are not indexed, but the mechanisms filter
+    # `organisation` reads them, and a new sector changes the sector list: cached
+    # counts and facets must not outlive such a change.
+    def link_changed(sender, **kwargs):
+        if active():
+            engine.bump_version()
+
+    from mechanisms.models import Participant, Secretariat
+
+    for link_model in (Secretariat, Participant, Sector):
+        post_save.connect(link_changed, sender=link_model, weak=False)
+        post_delete.connect(link_changed, sender=link_model, weak=False)
     post_delete.connect(
         sector_deleted, sender=Sector, dispatch_uid="search-sector-del", weak=False
     )

@@ -79,3 +79,28 @@ def test_a_rolled_back_edit_never_hands_its_version_to_other_data():
     assert engine.version() == before
     OrganisationFactory(name="Kept")
     assert engine.version() not in (before, taken_back)
+
+
+def test_list_counts_follow_a_new_secretariat_at_once(client):
+    from tests.factories import MechanismFactory, SecretariatFactory
+
+    host = OrganisationFactory(slug="host-body")
+    first = MechanismFactory()
+    SecretariatFactory(mechanism=first, organisation=host)
+    url = "/api/v1/mechanisms/?organisation=host-body"
+    assert client.get(url).json()["count"] == 1
+    assert (
+        client.get("/mechanisms/?organisation=host-body").context["result_count"] == 1
+    )
+    SecretariatFactory(mechanism=MechanismFactory(), organisation=host)
+    assert client.get(url).json()["count"] == 2
+    assert (
+        client.get("/mechanisms/?organisation=host-body").context["result_count"] == 2
+    )
+
+
+def test_the_sector_list_count_follows_a_new_sector(client):
+    SectorFactory()
+    assert client.get("/api/v1/sectors/").json()["count"] == 1
+    SectorFactory()
+    assert client.get("/api/v1/sectors/").json()["count"] == 2
