@@ -4,7 +4,12 @@ import reversion
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from organisations.admin import CountryListFilter, EntityAdmin, HistoryAdmin
+from organisations.admin import (
+    CountryListFilter,
+    EntityAdmin,
+    FigureInline,
+    HistoryAdmin,
+)
 
 from .models import (
     Mechanism,
@@ -79,19 +84,8 @@ class ParticipantInline(admin.TabularInline):
     ]
 
 
-class MechanismFigureInline(admin.StackedInline):
+class MechanismFigureInline(FigureInline):
     model = MechanismFigure
-    extra = 0
-    autocomplete_fields = ["sector", "source", "parent"]
-    fields = [
-        ("label", "metric"),
-        ("period", "year", "as_of"),
-        ("value", "qualifier", "unit", "change_pct"),
-        ("scope", "segment", "sector"),
-        ("parent", "position"),
-        "source",
-        "note",
-    ]
 
 
 @admin.register(Mechanism)

@@ -7,7 +7,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from organisations.listing import Listing, sort_options
-from organisations.views import figure_rows, numbered_sources, visible
+from organisations.views import (
+    figure_rows,
+    json_ld_base,
+    json_ld_ref,
+    numbered_sources,
+    visible,
+)
 
 from .filters import MechanismFilter
 from .models import Mechanism, MechanismFigure, Participant, Secretariat
@@ -25,23 +31,9 @@ def mechanism_list(request):
 
 def mechanism_json_ld(request, mechanism, children, participants):
     def ref(record):
-        return {
-            "@type": "Organization",
-            "name": record.name,
-            "url": request.build_absolute_uri(record.get_absolute_url()),
-        }
+        return json_ld_ref(request, record)
 
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Organization",
-        "name": mechanism.name,
-        "url": request.build_absolute_uri(mechanism.get_absolute_url()),
-    }
-    alternates = [mechanism.acronym, mechanism.native_name] + [
-        name.name for name in mechanism.other_names.all()
-    ]
-    if any(alternates):
-        data["alternateName"] = [name for name in alternates if name]
+    data = json_ld_base(request, mechanism)
     if mechanism.summary or mechanism.purpose:
         data["description"] = mechanism.summary or mechanism.purpose
     if mechanism.founded_display:

@@ -380,8 +380,9 @@ class OrganisationRegionInline(admin.TabularInline):
     extra = 0
 
 
-class KeyFigureInline(admin.StackedInline):
-    model = KeyFigure
+class FigureInline(admin.StackedInline):
+    """The inline for figures of either kind (they share FigureBase)."""
+
     extra = 0
     autocomplete_fields = ["sector", "source", "parent"]
     fields = [
@@ -393,6 +394,10 @@ class KeyFigureInline(admin.StackedInline):
         "source",
         "note",
     ]
+
+
+class KeyFigureInline(FigureInline):
+    model = KeyFigure
 
 
 class MembershipInline(admin.TabularInline):

@@ -101,25 +101,31 @@ def mechanism_roles(organisation, user):
     return sorted(roles.items(), key=lambda item: item[0].name.casefold())
 
 
-def organisation_json_ld(request, organisation, children, members, memberships):
-    def ref(other):
-        return {
-            "@type": "Organization",
-            "name": other.name,
-            "url": request.build_absolute_uri(other.get_absolute_url()),
-        }
-
-    data = {
-        "@context": "https://schema.org",
+def json_ld_ref(request, record):
+    """Return a schema.org Organization reference to a record with a public page."""
+    return {
         "@type": "Organization",
-        "name": organisation.name,
-        "url": request.build_absolute_uri(organisation.get_absolute_url()),
+        "name": record.name,
+        "url": request.build_absolute_uri(record.get_absolute_url()),
     }
-    alternates = [organisation.acronym, organisation.native_name] + [
-        name.name for name in organisation.other_names.all()
+
+
+def json_ld_base(request, record):
+    """Return the JSON-LD every entity page starts from: name, URL, other names."""
+    data = {"@context": "https://schema.org", **json_ld_ref(request, record)}
+    alternates = [record.acronym, record.native_name] + [
+        name.name for name in record.other_names.all()
     ]
     if any(alternates):
         data["alternateName"] = [name for name in alternates if name]
+    return data
+
+
+def organisation_json_ld(request, organisation, children, members, memberships):
+    def ref(other):
+        return json_ld_ref(request, other)
+
+    data = json_ld_base(request, organisation)
     if organisation.summary:
         data["description"] = organisation.summary
     if organisation.founded_display:
