@@ -178,6 +178,46 @@ class EntityFilterSet(django_filters.FilterSet):
     )
 
 
+    # The filters the search index holds as tags; the others need the ORM.
+    INDEXED = ("q", "country", "sector", "region", "kind", "scope")
+
+    def found(self):
+        """Return the results as coopdir.search.found answers them: from the index
+        alone when every filter in use is one it holds, else from the queryset."""
+        from coopdir.search.engine import tag
+        from coopdir.search.found import Found, QuerysetFound, base_statuses
+
+        self.errors  # noqa: B018 (validates the form: cleaned_data holds what is valid)
+        data = {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", [], ()) and not (
+                hasattr(value, "exists") and not value
+            )
+        }
+        statuses = base_statuses(self.queryset)
+        if statuses is None or set(data) - set(self.INDEXED):
+            return QuerysetFound(self.qs, self.without, data)
+        filters = {}
+        if statuses != "all":
+            filters["status"] = [tag("status", s) for s in statuses]
+        for facet in ("country", "region", "kind", "scope"):
+            if data.get(facet):
+                filters[facet] = [tag(facet, v) for v in data[facet]]
+        if data.get("sector"):
+            pks = set()
+            for sector in data["sector"]:
+                pks |= sector.with_descendants()
+            filters["sector"] = [tag("sector", pk) for pk in sorted(pks)]
+        return Found(self.queryset, data.get("q", ""), filters, records=self.qs)
+
+    def without(self, facet):
+        """Return the queryset of this filterset's results, facet's filter left out."""
+        data = self.data.copy() if hasattr(self.data, "copy") else dict(self.data)
+        data.pop(facet, None)
+        return type(self)(data, queryset=self.queryset).qs
+
+
 class OrganisationFilter(EntityFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         choices=Organisation.Kind.choices, label=_("Kind")

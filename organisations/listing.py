@@ -5,6 +5,7 @@ too), and turned into facets with counts, removable chips, sort choices and
 pagination links that keep the filters.
 """
 
+from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -170,28 +171,16 @@ class Listing:
         self.params, self.messages = clean_params(request.GET)
         self.filterset = filterset_class(self.params, queryset=queryset)
         self.messages += valid_params(self.filterset, self.params, facets)
-        self.results = self.filterset.qs
+        self.results = self.filterset.found()
         self.labels = choice_labels(self.filterset)
 
     def facet_counts(self):
-        counts, self.approximate = {}, False
-        unselected = [f for f in self.facets if not self.params.getlist(f)]
-        found = [search.facet_counts(self.results, unselected)] if unselected else []
-        for facet in self.facets:
-            if facet not in unselected:
-                without = self.params.copy()
-                without.pop(facet)
-                others = self.filterset_class(without, queryset=self.queryset).qs
-                found.append(search.facet_counts(others, [facet]))
-        for result in found:
-            counts.update(result)
-            self.approximate |= getattr(result, "approximate", False)
+        counts = self.results.facet_counts(self.facets)
+        self.approximate = counts.approximate or self.results.approximate
         return counts
 
     def context(self, request, sorts):
-        page = search.CachedCountPaginator(self.results, PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = Paginator(self.results, PAGE_SIZE).get_page(request.GET.get("page"))
         groups = facet_groups(
             self.params, self.facet_counts(), self.facets, self.labels
         )

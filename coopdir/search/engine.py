@@ -4,11 +4,21 @@ One index table per kind of record (``coopdir_search_<model>``): an FTS5 table o
 SQLite, a ``tsvector`` with a GIN index on PostgreSQL, both holding the tokens of
 coopdir.search.text (so both engines match the same things). Beside them, on both
 engines, plain tables: ``coopdir_search_key`` (whole names, for exact hits),
-``coopdir_search_word`` (the vocabulary typo matching corrects towards) and
-``coopdir_search_state`` (a version raised on every change, for caches).
+``coopdir_search_word`` (the vocabulary typo matching corrects towards),
+``coopdir_search_state`` (a version raised on every change, for caches),
+``coopdir_search_order`` (each record's place in name order) and
+``coopdir_search_total`` (facet counts of the whole directory per status).
+
+Every document also carries tags: its status, kind, scope, countries, regions,
+sectors and sample buckets, so that a search with filters is one query of the index
+alone. Each record's row is keyed by ``ord``, its place in name order (the FTS5
+rowid; an attached column of the RUM index on PostgreSQL), so the engines hand
+back matches already sorted by name and can stop after a page.
 """
 
+import re
 import time
+from collections import Counter
 from functools import lru_cache
 
 from django.db import connection
@@ -20,6 +30,12 @@ KEY_TABLE = "coopdir_search_key"
 WORD_TABLE = "coopdir_search_word"
 STATE_TABLE = "coopdir_search_state"
 FACET_TABLE = "coopdir_search_facet"
+ORDER_TABLE = "coopdir_search_order"
+TOTAL_TABLE = "coopdir_search_total"
+# Places in name order are spaced GAP apart, so most new names fit between two.
+GAP = 1 << 24
+# Sample levels: level L holds about 1 record in 4**L (nested: L+1 within L).
+SAMPLE_LEVELS = 6
 TEXT_FIELDS = ("summary", "description", "purpose", "origin_event", "hq_city")
 NAME_FIELDS = ("name", "acronym", "native_name")
 MAX_POSITION = 16383  # PostgreSQL's largest tsvector position
@@ -56,6 +72,9 @@ class Document:
         self.body = []  # everything else
         self.keys = set()
         self.facets = set()  # (facet, value): what facet_counts counts
+        self.tags = set()  # what filters match: status, kind, countries, ...
+        self.status = ""
+        self.sort_name = ""  # the name the record is listed under
 
     def add_name(self, value):
         if value:
@@ -75,6 +94,29 @@ class Document:
         body = [t for value in self.body for t in text.tokens(value)]
         body += [t for value in self.body for t in text.extra_tokens(value)]
         return names, body
+
+
+def tag(facet, value):
+    """Return the index token of a filter value: letters and digits only."""
+    value = re.sub(r"[^0-9a-z]", lambda m: f"x{ord(m.group()):x}x", str(value).lower())
+    return f"{TAG_PREFIX[facet]}{value}"
+
+
+TAG_PREFIX = {
+    "status": "st",
+    "kind": "ki",
+    "scope": "sc",
+    "country": "co",
+    "region": "re",
+    "sector": "se",
+    "sample": "sa",
+}
+
+
+def sample_levels(pk):
+    """Return the sample levels record pk belongs to (a fixed hash of the pk)."""
+    spread = (int(pk) * 2654435761) % (1 << 32)
+    return [level for level in range(1, SAMPLE_LEVELS + 1) if spread < 1 << (32 - 2 * level)]
 
 
 def _related(model, name):
@@ -97,11 +139,15 @@ def build_documents(model, records_filter):
         f for f in ("kind", "scope") if f in {f.name for f in model._meta.fields}
     ]
     for row in model._base_manager.filter(records_filter).values(
-        "pk", *fields, *choices
+        "pk", "status", *fields, *choices
     ):
         doc = docs[row["pk"]] = Document()
-        doc.facets.add(("all", ""))
+        doc.status, doc.sort_name = row["status"], row["name"]
+        doc.facets.update((("all", ""), ("status", row["status"])))
         doc.facets.update((facet, row[facet]) for facet in choices if row[facet])
+        doc.tags.add(tag("status", row["status"]))
+        doc.tags.update(tag(facet, row[facet]) for facet in choices if row[facet])
+        doc.tags.update(tag("sample", level) for level in sample_levels(row["pk"]))
         for name in NAME_FIELDS:
             doc.add_name(row.get(name))
         for name in TEXT_FIELDS:
@@ -131,8 +177,10 @@ def build_documents(model, records_filter):
         if pk in docs:
             docs[pk].add_body(all_countries.get(code, code))
             docs[pk].facets.add(("country", code))
+            docs[pk].tags.add(tag("country", code))
             if code in REGION_BY_COUNTRY:
                 docs[pk].facets.add(("region", str(REGION_BY_COUNTRY[code])))
+                docs[pk].tags.add(tag("region", REGION_BY_COUNTRY[code]))
     sectors = {
         pk: f"{name} {name_zh}"
         for pk, name, name_zh in Sector.objects.values_list("pk", "name", "name_zh")
@@ -145,53 +193,121 @@ def build_documents(model, records_filter):
         if pk in docs:
             docs[pk].add_body(sectors.get(sector_id, ""))
             docs[pk].facets.add(("sector", str(sector_id)))
+            docs[pk].tags.add(tag("sector", sector_id))
     return docs
 
 
 # --- writing -------------------------------------------------------------------
 
+NAME_MARK = "!"  # PostgreSQL: name tokens again, marked, for the names tier
+TAG_MARK = "~"  # PostgreSQL: tags (FTS5 keeps them in a column of their own)
 
-def _tsvector(names, body):
-    """Return a tsvector literal: name tokens weighted A, the rest B."""
+
+def _tsvector(names, body, tags=()):
+    """Return a tsvector literal: name tokens (plain and marked), the rest, tags."""
     positions = {}
-    for weight, tokens, start in (("A", names, 1), ("B", body, len(names) + 1)):
+    for prefix, tokens, start in (
+        ("", names, 1),
+        (NAME_MARK, names, 1),
+        ("", body, len(names) + 1),
+    ):
         for offset, token in enumerate(tokens):
             position = min(start + offset, MAX_POSITION)
-            entry = positions.setdefault(token, [])
+            entry = positions.setdefault(prefix + token, [])
             if len(entry) < 255:
-                entry.append(f"{position}{weight}")
-    return " ".join(f"'{token}':{','.join(p)}" for token, p in positions.items())
+                entry.append(str(position))
+    lexemes = [
+        f"'{token}':{','.join(p)}" for token, p in positions.items()
+    ] + [f"'{TAG_MARK}{t}'" for t in sorted(tags)]
+    return " ".join(lexemes)
 
 
-def write_documents(model, docs, *, fresh=False):
-    """Write docs ({pk: Document}) to the index, replacing what it held for them."""
+@lru_cache(maxsize=8)
+def _has_rum(database):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_indexes WHERE indexname = %s",
+            ["coopdir_search_organisation_doc_rum"],
+        )
+        return cursor.fetchone() is not None
+
+
+def has_rum():
+    """Whether this PostgreSQL database orders matches in the index (RUM)."""
+    return is_postgres() and _has_rum(connection.settings_dict["NAME"])
+
+
+def index_ddl(model):
+    """Return the CREATE INDEX statement of a kind's PostgreSQL search table."""
+    name = table(model)
+    if rum_available():
+        return (
+            f"CREATE INDEX {name}_doc_rum ON {name} USING rum "
+            "(doc rum_tsvector_addon_ops, ord) WITH (attach = 'ord', to = 'doc')"
+        )
+    return f"CREATE INDEX {name}_doc ON {name} USING gin (doc)"
+
+
+def rum_available():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'rum'")
+        return cursor.fetchone() is not None
+
+
+def drop_indexes(model, cursor):
+    for suffix in ("doc", "doc_rum", "names"):
+        cursor.execute(f"DROP INDEX IF EXISTS {table(model)}_{suffix}")
+    _has_rum.cache_clear()
+
+
+def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
+    """Write docs ({pk: Document}) to the index, replacing what it held for them.
+
+    ords ({pk: place in name order}) comes from a rebuild; otherwise each record
+    keeps its place, or gets one between its neighbours when its name changed.
+    totals (a Counter), when given, collects the facet totals instead of writing them.
+    """
     if not docs:
         return
     name, kind_ = table(model), kind(model)
     pks = list(docs)
-    rows, keys, words, facets = [], [], set(), []
-    for pk, doc in docs.items():
-        facets.extend((kind_, pk, facet, value) for facet, value in doc.facets)
-        names, body = doc.token_fields()
-        words |= text.vocabulary(names) | text.vocabulary(body)
-        keys.extend((kind_, k, pk) for k in doc.keys if k)
-        if is_postgres():
-            rows.append((pk, _tsvector(names, body), _tsvector(names, [])))
-        else:
-            rows.append((pk, " ".join(names), " ".join(body)))
+    keys, words, facets = [], set(), []
     with connection.cursor() as cursor:
         if not fresh:
-            delete_documents(model, pks, cursor=cursor)
+            delete_documents(model, pks, cursor=cursor, keep_order=True)
+        if ords is None:
+            ords = {pk: place(model, pk, doc.sort_name, cursor) for pk, doc in docs.items()}
+        else:
+            cursor.executemany(
+                f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord) "
+                "VALUES (%s, %s, %s, %s)",
+                [(kind_, pk, docs[pk].sort_name, ords[pk]) for pk in pks],
+            )
+        delta = Counter() if totals is None else totals
+        rows = []
+        for pk, doc in docs.items():
+            facets.extend((kind_, pk, facet, value) for facet, value in doc.facets)
+            delta.update((kind_, doc.status, f, v) for f, v in doc.facets)
+            names, body = doc.token_fields()
+            words |= text.vocabulary(names) | text.vocabulary(body)
+            keys.extend((kind_, k, pk) for k in doc.keys if k)
+            if is_postgres():
+                rows.append((pk, ords[pk], _tsvector(names, body, doc.tags)))
+            else:
+                tags = " ".join(sorted(doc.tags))
+                rows.append((ords[pk], pk, " ".join(names), " ".join(body), tags))
         if is_postgres():
             cursor.executemany(
-                f"INSERT INTO {name} (record_id, doc, names) "
-                "VALUES (%s, %s::tsvector, %s::tsvector) ON CONFLICT (record_id) "
-                "DO UPDATE SET doc = EXCLUDED.doc, names = EXCLUDED.names",
+                f"INSERT INTO {name} (record_id, ord, doc) "
+                "VALUES (%s, %s, %s::tsvector) ON CONFLICT (record_id) "
+                "DO UPDATE SET doc = EXCLUDED.doc, ord = EXCLUDED.ord",
                 rows,
             )
         else:
             cursor.executemany(
-                f"INSERT INTO {name} (rowid, names, body) VALUES (%s, %s, %s)", rows
+                f"INSERT INTO {name} (rowid, rid, names, body, tags) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                rows,
             )
         cursor.executemany(
             f"INSERT INTO {KEY_TABLE} (kind, key, record_id) VALUES (%s, %s, %s)", keys
@@ -205,25 +321,178 @@ def write_documents(model, docs, *, fresh=False):
             f"INSERT INTO {WORD_TABLE} (word) VALUES (%s) ON CONFLICT DO NOTHING",
             [(w,) for w in sorted(words)],
         )
+        if totals is None:
+            add_totals(delta, cursor)
 
 
-def delete_documents(model, pks, cursor=None):
+def add_totals(delta, cursor):
+    """Add delta ({(kind, status, facet, value): n}) to the directory's facet totals."""
+    for (kind_, status, facet, value), n in sorted(delta.items()):
+        if not n:
+            continue
+        cursor.execute(
+            f"UPDATE {TOTAL_TABLE} SET n = n + %s WHERE kind = %s AND status = %s"
+            " AND facet = %s AND value = %s",
+            [n, kind_, status, facet, value],
+        )
+        if cursor.rowcount == 0:
+            cursor.execute(
+                f"INSERT INTO {TOTAL_TABLE} (kind, status, facet, value, n)"
+                " VALUES (%s, %s, %s, %s, %s)",
+                [kind_, status, facet, value, n],
+            )
+
+
+def delete_documents(model, pks, cursor=None, keep_order=False):
     if not pks:
         return
     own = cursor is None
     cursor = cursor or connection.cursor()
     try:
         marks = ", ".join(["%s"] * len(pks))
-        column = "record_id" if is_postgres() else "rowid"
+        kind_ = kind(model)
+        # The totals lose what these records counted for.
+        cursor.execute(
+            f"SELECT s.value, f.facet, f.value FROM {FACET_TABLE} f"
+            f" JOIN {FACET_TABLE} s ON s.kind = f.kind AND s.record_id = f.record_id"
+            f" AND s.facet = 'status' WHERE f.kind = %s AND f.record_id IN ({marks})",
+            [kind_, *pks],
+        )
+        delta = Counter()
+        for status, facet, value in cursor.fetchall():
+            delta[(kind_, status, facet, value)] -= 1
+        add_totals(delta, cursor)
+        column = "record_id" if is_postgres() else "rid"
         cursor.execute(f"DELETE FROM {table(model)} WHERE {column} IN ({marks})", pks)
-        for side_table in (KEY_TABLE, FACET_TABLE):
+        side_tables = (KEY_TABLE, FACET_TABLE) + (() if keep_order else (ORDER_TABLE,))
+        for side_table in side_tables:
             cursor.execute(
                 f"DELETE FROM {side_table} WHERE kind = %s AND record_id IN ({marks})",
-                [kind(model), *pks],
+                [kind_, *pks],
             )
     finally:
         if own:
             cursor.close()
+
+
+# --- name order ----------------------------------------------------------------
+
+
+def name_order(model):
+    """Return {pk: ord} for every record of model, spaced GAP apart in name order.
+
+    Python compares strings by code point, as SQLite does and PostgreSQL does
+    under COLLATE "C": one order on every engine.
+    """
+    rows = sorted(
+        model._base_manager.values_list("name", "pk").iterator(chunk_size=20000)
+    )
+    return {pk: (index + 1) * GAP for index, (_name, pk) in enumerate(rows)}
+
+
+def _neighbour(cursor, kind_, name, pk, before):
+    less, order = ("<", "DESC") if before else (">", "ASC")
+    collate = ' COLLATE "C"' if is_postgres() else ""
+    cursor.execute(
+        f"SELECT ord FROM {ORDER_TABLE} WHERE kind = %s AND name{collate} = %s"
+        f" AND record_id {less} %s ORDER BY record_id {order} LIMIT 1",
+        [kind_, name, pk],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(
+            f"SELECT ord FROM {ORDER_TABLE} WHERE kind = %s AND name{collate} {less} %s"
+            f" ORDER BY name{collate} {order}, record_id {order} LIMIT 1",
+            [kind_, name],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def place(model, pk, name, cursor):
+    """Return record pk's place in name order, giving it one if it has none."""
+    kind_ = kind(model)
+    cursor.execute(
+        f"SELECT name, ord FROM {ORDER_TABLE} WHERE kind = %s AND record_id = %s",
+        [kind_, pk],
+    )
+    row = cursor.fetchone()
+    if row and row[0] == name:
+        return row[1]
+    if row:
+        cursor.execute(
+            f"DELETE FROM {ORDER_TABLE} WHERE kind = %s AND record_id = %s", [kind_, pk]
+        )
+    low = _neighbour(cursor, kind_, name, pk, before=True)
+    high = _neighbour(cursor, kind_, name, pk, before=False)
+    if high is None:
+        ord_ = (low or 0) + GAP
+    elif (high - (low or 0)) >= 2:
+        ord_ = ((low or 0) + high) // 2
+    else:
+        _spread(model, cursor, high)
+        return place(model, pk, name, cursor)
+    cursor.execute(
+        f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord) VALUES (%s, %s, %s, %s)",
+        [kind_, pk, name, ord_],
+    )
+    return ord_
+
+
+def _spread(model, cursor, around):
+    """Make room near ord `around`: space the records nearby evenly again."""
+    kind_ = kind(model)
+    width = 64
+    while True:
+        cursor.execute(
+            f"SELECT ord, record_id FROM {ORDER_TABLE} WHERE kind = %s AND ord < %s"
+            " ORDER BY ord DESC LIMIT %s",
+            [kind_, around, width + 1],
+        )
+        below = cursor.fetchall()
+        cursor.execute(
+            f"SELECT ord, record_id FROM {ORDER_TABLE} WHERE kind = %s AND ord >= %s"
+            " ORDER BY ord ASC LIMIT %s",
+            [kind_, around, width + 1],
+        )
+        above = cursor.fetchall()
+        low = below.pop()[0] if len(below) > width else 0
+        high = above.pop()[0] if len(above) > width else None
+        window = sorted(below + above)
+        if high is None:
+            high = (window[-1][0] if window else low) + GAP * (len(window) + 1)
+        step = (high - low) // (len(window) + 1)
+        if step >= 4 or (len(below) <= width and len(above) <= width):
+            break
+        width *= 4
+    step = max(step, 1)
+    moves = [(low + step * (i + 1), old, pk) for i, (old, pk) in enumerate(window)]
+    _move(model, cursor, moves)
+
+
+def _move(model, cursor, moves):
+    """Give records new places: moves is [(new ord, old ord, pk)]."""
+    kind_, name = kind(model), table(model)
+    # Through negative places first, so no two rows ever share one.
+    for stage in ((lambda new, old: (-new, old)), (lambda new, old: (new, -new))):
+        pairs = [(*stage(new, old), pk) for new, old, pk in moves]
+        cursor.executemany(
+            f"UPDATE {ORDER_TABLE} SET ord = %s WHERE kind = %s AND record_id = %s",
+            [(new, kind_, pk) for new, _old, pk in pairs],
+        )
+        if is_postgres():
+            cursor.executemany(
+                f"UPDATE {name} SET ord = %s WHERE record_id = %s",
+                [(new, pk) for new, _old, pk in pairs],
+            )
+        else:
+            for new, old, _pk in pairs:
+                cursor.execute(
+                    f"INSERT INTO {name} (rowid, rid, names, body, tags) "
+                    f"SELECT %s, rid, names, body, tags FROM {name} WHERE rowid = %s",
+                    [new, old],
+                )
+                cursor.execute(f"DELETE FROM {name} WHERE rowid = %s", [old])
 
 
 def index_records(model, pks):
@@ -242,8 +511,8 @@ def index_records(model, pks):
 def clear(model):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table(model)}")
-        cursor.execute(f"DELETE FROM {KEY_TABLE} WHERE kind = %s", [kind(model)])
-        cursor.execute(f"DELETE FROM {FACET_TABLE} WHERE kind = %s", [kind(model)])
+        for side_table in (KEY_TABLE, FACET_TABLE, ORDER_TABLE, TOTAL_TABLE):
+            cursor.execute(f"DELETE FROM {side_table} WHERE kind = %s", [kind(model)])
 
 
 def clear_words():
@@ -273,25 +542,52 @@ def version():
 
 def indexed_pks(model):
     """Return the set of record pks the index holds (for checks and tests)."""
-    column = "record_id" if is_postgres() else "rowid"
+    column = "record_id" if is_postgres() else "rid"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM {table(model)}")
         return {row[0] for row in cursor.fetchall()}
 
 
-def indexed_tokens(model, pk):
-    """Return the set of tokens the index holds for one record."""
+def _indexed(model, pk):
+    """Return (word tokens, tags, ord) the index holds for one record."""
     with connection.cursor() as cursor:
         if is_postgres():
             cursor.execute(
-                f"SELECT unnest(tsvector_to_array(doc)) FROM {table(model)} "
+                f"SELECT unnest(tsvector_to_array(doc)), ord FROM {table(model)} "
                 "WHERE record_id = %s",
                 [pk],
             )
-            return {row[0] for row in cursor.fetchall()}
-        cursor.execute(f"SELECT names, body FROM {table(model)} WHERE rowid = %s", [pk])
+            rows = cursor.fetchall()
+            lexemes = {row[0] for row in rows}
+            words = {t for t in lexemes if t[0] not in (NAME_MARK, TAG_MARK)}
+            tags = {t[1:] for t in lexemes if t[0] == TAG_MARK}
+            return words, tags, rows[0][1] if rows else None
+        cursor.execute(
+            f"SELECT names, body, tags, rowid FROM {table(model)} WHERE rid = %s", [pk]
+        )
         row = cursor.fetchone()
-    return set(" ".join(row).split()) if row else set()
+    if not row:
+        return set(), set(), None
+    return set(f"{row[0]} {row[1]}".split()), set(row[2].split()), row[3]
+
+
+def indexed_tokens(model, pk):
+    """Return the set of word tokens the index holds for one record."""
+    return _indexed(model, pk)[0]
+
+
+def indexed_tags(model, pk):
+    """Return the set of tags the index holds for one record."""
+    return _indexed(model, pk)[1]
+
+
+def indexed_order(model):
+    """Return the record pks in the order of their places (for checks and tests)."""
+    column = "record_id" if is_postgres() else "rid"
+    order = "ord" if is_postgres() else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table(model)} ORDER BY {order}")
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- querying ------------------------------------------------------------------
@@ -301,19 +597,19 @@ def _fts5_alternative(alt):
     return f'"{" ".join(alt.tokens)}"' + (" *" if alt.prefix else "")
 
 
-def _tsquery_alternative(alt):
-    # Names have a tsvector (and GIN index) of their own: a weight-restricted
-    # query would make PostgreSQL recheck every candidate row.
-    weight = ""
+def _tsquery_alternative(alt, mark=""):
     parts = []
     for index, token in enumerate(alt.tokens):
-        star = "*" if alt.prefix and index == len(alt.tokens) - 1 else ""
-        parts.append(f"'{token}':{star}{weight}" if star or weight else f"'{token}'")
+        star = ":*" if alt.prefix and index == len(alt.tokens) - 1 else ""
+        parts.append(f"'{mark}{token}'{star}")
     return "(" + " <-> ".join(parts) + ")"
 
 
 def compile_query(terms, *, names_only=False, fuzzy=False):
-    """Return the engine's query string for terms (all must match)."""
+    """Return the engine's query string for terms (all must match).
+
+    names_only: every term must be found in the names (the name tier).
+    """
     postgres = is_postgres()
     compiled = []
     for term in terms:
@@ -321,26 +617,112 @@ def compile_query(terms, *, names_only=False, fuzzy=False):
         if fuzzy:
             alternatives += [text.Alternative([word]) for word in term.fuzzy]
         if postgres:
-            parts = [_tsquery_alternative(a) for a in alternatives]
+            mark = NAME_MARK if names_only else ""
+            parts = [_tsquery_alternative(a, mark) for a in alternatives]
             compiled.append("(" + " | ".join(parts) + ")")
         else:
             parts = [_fts5_alternative(a) for a in alternatives]
             compiled.append("(" + " OR ".join(parts) + ")")
     if postgres:
-        return " & ".join(compiled)
+        return "(" + " & ".join(compiled) + ")"
     expression = " AND ".join(compiled)
-    return f"{{names}} : ({expression})" if names_only else expression
+    columns = "names" if names_only else "names body"
+    return f"{{{columns}}} : ({expression})"
+
+
+def compile_tags(groups):
+    """Return the engine's query for tags: any tag of each group, every group."""
+    if is_postgres():
+        return " & ".join(
+            "(" + " | ".join(f"'{TAG_MARK}{t}'" for t in group) + ")" for group in groups
+        )
+    return " AND ".join(
+        "{tags} : (" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups
+    )
+
+
+def both(*parts):
+    """Return the engine's query matching every part (empty parts left out)."""
+    parts = [p for p in parts if p]
+    joiner = " & " if is_postgres() else " AND "
+    return joiner.join(f"({p})" for p in parts)
+
+
+def but_not(query, excluded):
+    if is_postgres():
+        return f"({query}) & !({excluded})"
+    return f"({query}) NOT ({excluded})"
 
 
 def match_sql(model, query, names_only=False):
-    """Return (sql, params) selecting the pks of model whose document matches."""
+    """Return (sql, params) selecting the pks of model whose document matches.
+
+    query is compiled with the same names_only (which the query itself carries).
+    """
     if is_postgres():
-        column = "names" if names_only else "doc"
         return (
-            f"SELECT record_id FROM {table(model)} WHERE {column} @@ %s::tsquery",
+            f"SELECT record_id FROM {table(model)} WHERE doc @@ %s::tsquery",
             [query],
         )
-    return f"SELECT rowid FROM {table(model)} WHERE {table(model)} MATCH %s", [query]
+    return f"SELECT rid FROM {table(model)} WHERE {table(model)} MATCH %s", [query]
+
+
+def matching(model, query, limit, ordered=False):
+    """Return the pks of up to limit matches of query, in name order if ordered."""
+    name = table(model)
+    if is_postgres():
+        order = ""
+        if ordered:
+            order = " ORDER BY ord |=> 0" if has_rum() else " ORDER BY ord"
+        sql = f"SELECT record_id FROM {name} WHERE doc @@ %s::tsquery{order} LIMIT %s"
+    else:
+        order = " ORDER BY rowid" if ordered else ""
+        sql = f"SELECT rid FROM {name} WHERE {name} MATCH %s{order} LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [query, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def count_matching(model, query, limit):
+    """Return how many records match query, counting no further than limit."""
+    name = table(model)
+    if is_postgres():
+        inner = f"SELECT 1 FROM {name} WHERE doc @@ %s::tsquery LIMIT %s"
+    else:
+        inner = f"SELECT 1 FROM {name} WHERE {name} MATCH %s LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({inner}) AS found", [query, limit])
+        return cursor.fetchone()[0]
+
+
+def among(model, query, pks):
+    """Return which of pks (a few) match query, in name order."""
+    if not pks:
+        return []
+    marks = ", ".join(["%s"] * len(pks))
+    name = table(model)
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute(
+                f"SELECT record_id FROM {name} WHERE record_id IN ({marks})"
+                " AND doc @@ %s::tsquery ORDER BY ord",
+                [*pks, query],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT ord, record_id FROM {ORDER_TABLE} WHERE kind = %s"
+            f" AND record_id IN ({marks}) ORDER BY ord",
+            [kind(model), *pks],
+        )
+        found = []
+        for ord_, pk in cursor.fetchall():
+            cursor.execute(
+                f"SELECT 1 FROM {name} WHERE {name} MATCH %s AND rowid = %s",
+                [query, ord_],
+            )
+            if cursor.fetchone():
+                found.append(pk)
+        return found
 
 
 def key_sql(model, key):

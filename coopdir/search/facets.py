@@ -79,13 +79,19 @@ def _count(queryset, facets):
     if counted > EXACT_LIMIT:
         # Records come in index order (arbitrary as to facets): a fair sample.
         scale = queryset.count() / counted
+    if scale is not None:
+        rows = [(f, v, max(1, round(n * scale))) for f, v, n in rows]
+    result = label_rows(model, rows, facets)
+    result.approximate = scale is not None
+    return result
+
+
+def label_rows(model, rows, facets):
+    """Return FacetCounts from [(facet, value, count)]: labelled, largest first."""
     rows = [row for row in rows if row[0] in facets]
     result = FacetCounts({facet: [] for facet in facets})
-    result.approximate = scale is not None
     by_facet = {}
     for facet, value, count in rows:
-        if scale is not None:
-            count = max(1, round(count * scale))
         by_facet.setdefault(facet, []).append((value, count))
     for facet, pairs in by_facet.items():
         labels = _labels(model, facet, [v for v, _ in pairs])

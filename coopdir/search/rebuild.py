@@ -20,18 +20,19 @@ def rebuild(models=None, progress=None):
 
     progress, when given, is called with the number of records just indexed.
     """
+    from collections import Counter
+
     models = models or record_models()
     with transaction.atomic():
         engine.clear_words()
         for model in models:
             engine.clear(model)
             if engine.is_postgres():
-                # One GIN build at the end beats a million index updates.
+                # One index build at the end beats a million index updates.
                 with connection.cursor() as cursor:
-                    for column in ("doc", "names"):
-                        cursor.execute(
-                            f"DROP INDEX IF EXISTS {engine.table(model)}_{column}"
-                        )
+                    engine.drop_indexes(model, cursor)
+            ords = engine.name_order(model)
+            totals = Counter()
             pks = model._base_manager.order_by("pk").values_list("pk", flat=True)
             last = 0
             while True:
@@ -41,19 +42,20 @@ def rebuild(models=None, progress=None):
                 docs = engine.build_documents(
                     model, Q(pk__gte=chunk[0], pk__lte=chunk[-1])
                 )
-                engine.write_documents(model, docs, fresh=True)
+                engine.write_documents(
+                    model,
+                    docs,
+                    fresh=True,
+                    ords={pk: ords[pk] for pk in docs},
+                    totals=totals,
+                )
                 last = chunk[-1]
                 if progress:
                     progress(len(chunk))
-        if engine.is_postgres():
             with connection.cursor() as cursor:
-                for model in models:
-                    name = engine.table(model)
-                    for column in ("doc", "names"):
-                        cursor.execute(
-                            f"CREATE INDEX {name}_{column} ON {name} "
-                            f"USING gin ({column})"
-                        )
+                engine.add_totals(totals, cursor)
+                if engine.is_postgres():
+                    cursor.execute(engine.index_ddl(model))
         engine.bump_version()
         # Fresh statistics: without them the planners scan the status index of a
         # large table instead of starting from the (much smaller) index matches.
@@ -71,3 +73,4 @@ def vacuum(models=None):
             cursor.execute(f"VACUUM ANALYZE {engine.table(model)}")
         cursor.execute(f"VACUUM ANALYZE {engine.FACET_TABLE}")
         cursor.execute(f"VACUUM ANALYZE {engine.KEY_TABLE}")
+        cursor.execute(f"VACUUM ANALYZE {engine.ORDER_TABLE}")

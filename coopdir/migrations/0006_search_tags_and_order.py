@@ -1,0 +1,66 @@
+"""The index answers filtered searches alone, in name order, and stops after a page.
+
+Each document gains tags (status, kind, scope, countries, regions, sectors, sample
+buckets); each record a place in name order (``coopdir_search_order``) that keys
+its index row (the FTS5 rowid; on PostgreSQL a column the RUM index carries, when
+the rum extension is installed); and the directory's facet totals per status are
+kept up to date (``coopdir_search_total``), so the landing view reads a few rows.
+"""
+
+from django.db import migrations
+
+KINDS = ("organisation", "mechanism")
+
+
+def create(apps, schema_editor):
+    connection = schema_editor.connection
+    postgres = connection.vendor == "postgresql"
+    run = schema_editor.execute
+    collate = ' COLLATE "C"' if postgres else ""
+    run(
+        "CREATE TABLE coopdir_search_order (kind varchar(40) NOT NULL,"
+        f" record_id bigint NOT NULL, name varchar(300){collate} NOT NULL,"
+        " ord bigint NOT NULL, PRIMARY KEY (kind, record_id))"
+    )
+    run("CREATE UNIQUE INDEX coopdir_search_order_ord ON coopdir_search_order (kind, ord)")
+    run(
+        "CREATE INDEX coopdir_search_order_name ON coopdir_search_order"
+        " (kind, name, record_id)"
+    )
+    run(
+        "CREATE TABLE coopdir_search_total (kind varchar(40) NOT NULL,"
+        " status varchar(20) NOT NULL, facet varchar(20) NOT NULL,"
+        " value varchar(40) NOT NULL, n bigint NOT NULL,"
+        " PRIMARY KEY (kind, status, facet, value))"
+    )
+    for kind in KINDS:
+        table = f"coopdir_search_{kind}"
+        if postgres:
+            run(f"DROP INDEX IF EXISTS {table}_names")
+            run(f"DROP INDEX IF EXISTS {table}_doc")
+            run(f"ALTER TABLE {table} DROP COLUMN IF EXISTS names")
+            run(f"ALTER TABLE {table} ADD COLUMN ord bigint NOT NULL DEFAULT 0")
+        else:
+            run(f"DROP TABLE {table}")
+            run(
+                f"CREATE VIRTUAL TABLE {table} USING fts5(rid UNINDEXED, names, body,"
+                " tags, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')"
+            )
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
+            if cursor.fetchone():
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+    from coopdir.search import engine
+    from coopdir.search.rebuild import rebuild, record_models
+
+    if postgres:
+        for model in record_models():
+            run(engine.index_ddl(model))
+    if any(model._base_manager.exists() for model in record_models()):
+        rebuild()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("coopdir", "0005_search_word_trigrams")]
+    operations = [migrations.RunPython(create, migrations.RunPython.noop)]

@@ -1,0 +1,318 @@
+"""Searches answered from the index alone, with work bounded by the page, not the hits.
+
+A Found is what a list page or the API asks for: the ranked records of one page,
+how many there are, and facet counts. Words, status and the facet filters (country,
+region, sector, kind, scope) are all in the index (as words and tags), so:
+
+- a page is a few index queries in name order, one per rank tier, each stopping
+  as soon as the page is full;
+- the count is exact up to EXACT_LIMIT; past it, it is estimated from a fixed
+  sample of the directory (about one record in 4**level, chosen by a hash of the
+  pk) and marked approximate;
+- facet counts are grouped in the database over the matches (up to EXACT_LIMIT) or
+  over the same sample, scaled up;
+- with no words and no filters, counts and facets are the directory's totals,
+  which every write keeps up to date in its own transaction.
+
+The same sample on both engines gives the same estimates on both.
+"""
+
+from django.db import connection
+
+from . import engine, text
+from .facets import FacetCounts, label_rows
+
+EXACT_LIMIT = 1000
+# An estimate needs at least this many sampled matches, if there are so many.
+MIN_SAMPLE = 200
+EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
+
+
+class Found:
+    """The records of queryset matching query and filters, best first.
+
+    queryset: the records that may be shown (a status filter at most);
+    filters: {facet: [tag, …]}, any tag within a facet, every facet;
+    records: the same records as an ORM queryset, for a page without words.
+    """
+
+    approximate = False
+
+    def __init__(self, queryset, query, filters, records):
+        from . import normalise_query, plan
+
+        self.queryset, self.model = queryset, queryset.model
+        self.records = records
+        self.query = normalise_query(query)
+        self.terms = plan(self.query) if self.query else []
+        self.filters = {facet: list(tags) for facet, tags in filters.items()}
+        # Words that leave no token to look for ("!!!") find nothing.
+        self.nothing = bool(self.query) and not self.terms
+        self._count = None
+        self._ranked = []
+        self._ranked_all = False
+
+    # --- engine queries ------------------------------------------------------
+
+    def _tags(self, without=()):
+        groups = [tags for facet, tags in self.filters.items() if facet not in without]
+        return engine.compile_tags(groups)
+
+    def _words(self, *, names_only=False, fuzzy=False):
+        return engine.compile_query(self.terms, names_only=names_only, fuzzy=fuzzy)
+
+    @property
+    def fuzzy(self):
+        return any(term.fuzzy for term in self.terms)
+
+    def match(self, without=()):
+        """Return the engine query of every match (facets in without left out)."""
+        words = self._words(fuzzy=self.fuzzy) if self.terms else ""
+        return engine.both(words, self._tags(without))
+
+    def tiers(self):
+        """Return [(rank, engine query)], best first, each tier apart from the next."""
+        tags = self._tags()
+        names = self._words(names_only=True)
+        strict = self._words()
+        tiers = [
+            (NAME, engine.both(names, tags)),
+            (TEXT, engine.but_not(engine.both(strict, tags), names)),
+        ]
+        if self.fuzzy:
+            fuzzy = engine.both(self._words(fuzzy=True), tags)
+            tiers.append((TYPO, engine.but_not(fuzzy, strict)))
+        return tiers
+
+    # --- ranking -------------------------------------------------------------
+
+    def ranked(self, stop):
+        """Return [(pk, rank)] of the best `stop` matches, ties by name."""
+        if self.nothing:
+            return []
+        if self._ranked_all or len(self._ranked) >= stop:
+            return self._ranked[:stop]
+        found = []
+        key = text.key(self.query)
+        exact_pks = []
+        if key:
+            sql, params = engine.key_sql(self.model, key)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                exact_pks = sorted({row[0] for row in cursor.fetchall()})
+        exact = engine.among(self.model, self.match(), exact_pks[:100])
+        found += [(pk, EXACT) for pk in exact]
+        seen = set(exact)
+        complete = True
+        for rank, query in self.tiers():
+            if len(found) >= stop:
+                complete = False
+                break
+            want = stop - len(found) + len(seen)
+            pks = engine.matching(self.model, query, want, ordered=True)
+            complete = complete and len(pks) < want
+            found += [(pk, rank) for pk in pks if pk not in seen][: stop - len(found)]
+            seen.update(pks)
+        self._ranked = found
+        self._ranked_all = complete and len(found) < stop
+        return found[:stop]
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        if self.nothing:
+            return []
+        if not self.terms:
+            return list(self.records[key])
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            stop = self.count() if not self.approximate else start + 1000
+        hits = self.ranked(stop)[start:stop]
+        rank = dict(hits)
+        records = self.queryset.filter(pk__in=rank).in_bulk() if rank else {}
+        page = []
+        for pk, _rank in hits:
+            if pk in records:
+                records[pk].search_rank = rank[pk]
+                page.append(records[pk])
+        return page
+
+    def __len__(self):
+        return self.count()
+
+    ordered = True
+
+    # --- counting ------------------------------------------------------------
+
+    def count(self):
+        if self.nothing:
+            return 0
+        if self._count is None:
+            self._count, self.approximate, self._level = self._counted(self.match())
+        return self._count
+
+    def _counted(self, query):
+        """Return (count, approximate, sample level) of the matches of query."""
+        if not query:
+            return self._total(), False, 0
+        exact = engine.count_matching(self.model, query, EXACT_LIMIT + 1)
+        if exact <= EXACT_LIMIT:
+            return exact, False, 0
+        level, tried = 2, {}
+        while True:
+            sampled = engine.both(query, engine.compile_tags([[sample(level)]]))
+            tried[level] = engine.count_matching(self.model, sampled, EXACT_LIMIT + 1)
+            if tried[level] > EXACT_LIMIT and level < engine.SAMPLE_LEVELS:
+                if level + 1 in tried:
+                    break
+                level += 1
+            elif tried[level] < MIN_SAMPLE and level > 1 and level - 1 not in tried:
+                level -= 1
+            else:
+                break
+        # The deepest sample that counted no further than the limit.
+        level = min(
+            (lvl for lvl, n in tried.items() if n <= EXACT_LIMIT),
+            default=max(tried),
+        )
+        estimate = max(tried[level] * 4**level, EXACT_LIMIT + 1)
+        return estimate, True, level
+
+    def _total(self):
+        return sum(row[2] for row in self._totals(["all"]))
+
+    def _totals(self, facets):
+        statuses = self.filters.get("status")
+        status_values = [t[len(engine.TAG_PREFIX["status"]) :] for t in statuses or []]
+        where, params = "kind = %s", [engine.kind(self.model)]
+        if statuses is not None:
+            where += " AND status IN (" + ", ".join(["%s"] * len(status_values)) + ")"
+            params += status_values
+        where += " AND facet IN (" + ", ".join(["%s"] * len(facets)) + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT facet, value, SUM(n) FROM {engine.TOTAL_TABLE} WHERE {where}"
+                " GROUP BY facet, value HAVING SUM(n) > 0",
+                params + list(facets),
+            )
+            return [(f, v, int(n)) for f, v, n in cursor.fetchall()]
+
+    # --- facets --------------------------------------------------------------
+
+    def facet_counts(self, facets, leave_own_out=True):
+        """Return FacetCounts of facets over the matches.
+
+        leave_own_out: each facet is counted without its own filter, so that its
+        other values stay selectable (as the pages show them); otherwise every
+        facet is counted over the matches themselves (as the API reports them).
+        """
+        if not leave_own_out:
+            return self._facet_rows(list(facets), ())
+        rest = [f for f in facets if f not in self.filters]
+        parts = [self._facet_rows(rest, ())] if rest else []
+        parts += [self._facet_rows([f], (f,)) for f in facets if f in self.filters]
+        return _merged(parts, facets)
+
+    def _facet_rows(self, facets, without):
+        if self.nothing:
+            return FacetCounts({facet: [] for facet in facets})
+        query = self.match(without)
+        if not self.terms and not set(self.filters) - {"status", *without}:
+            rows, approximate = self._totals(facets), False
+        else:
+            count, approximate, level = self._counted(query)
+            rows = []
+            if count:
+                if approximate:
+                    query = engine.both(query, engine.compile_tags([[sample(level)]]))
+                rows = grouped(self.model, query, facets)
+                if approximate:
+                    rows = [(f, v, max(1, n * 4**level)) for f, v, n in rows]
+        counts = label_rows(self.model, rows, facets)
+        counts.approximate = approximate
+        return counts
+
+
+def sample(level):
+    return engine.tag("sample", level)
+
+
+def grouped(model, query, facets):
+    """Return [(facet, value, count)] over the first EXACT_LIMIT + 1 matches."""
+    name = engine.table(model)
+    if engine.is_postgres():
+        inner = f"SELECT record_id FROM {name} WHERE doc @@ %s::tsquery LIMIT %s"
+    else:
+        inner = f"SELECT rid FROM {name} WHERE {name} MATCH %s LIMIT %s"
+    marks = ", ".join(["%s"] * len(facets))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
+            f" AND facet IN ({marks}) AND record_id IN ({inner}) GROUP BY facet, value",
+            [engine.kind(model), *facets, query, EXACT_LIMIT + 1],
+        )
+        return cursor.fetchall()
+
+
+def _merged(parts, facets):
+    result = FacetCounts({facet: [] for facet in facets})
+    for part in parts:
+        result.approximate |= part.approximate
+        result.update({facet: rows for facet, rows in part.items() if facet in result})
+    return result
+
+
+class QuerysetFound:
+    """The same interface over a plain queryset (orderings and filters the index
+    does not hold: founding years, an organisation's mechanisms, sort by name…).
+
+    without(facet) returns the queryset with that facet's filter left out;
+    selected names the facets filtered on.
+    """
+
+    def __init__(self, queryset, without, selected):
+        self.queryset, self.without, self.selected = queryset, without, set(selected)
+        self.approximate = False
+
+    def count(self):
+        from .facets import cached_count
+
+        return cached_count(self.queryset)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+    ordered = True
+
+    def facet_counts(self, facets, leave_own_out=True):
+        from .facets import facet_counts
+
+        own = [f for f in facets if f in self.selected] if leave_own_out else []
+        rest = [f for f in facets if f not in own]
+        parts = [facet_counts(self.queryset, rest)] if rest else []
+        parts += [facet_counts(self.without(f), [f]) for f in own]
+        return _merged(parts, facets)
+
+
+def base_statuses(queryset):
+    """Return the statuses queryset is narrowed to: a list, "all" (no filter at
+    all), or None when it is narrowed by anything else (the index cannot answer)."""
+    from django.db.models.lookups import Exact, In
+
+    where = queryset.query.where
+    if not where.children:
+        return "all"
+    if where.connector != "AND" or where.negated:
+        return None
+    statuses = None
+    for child in where.children:
+        target = getattr(getattr(child, "lhs", None), "target", None)
+        if not isinstance(child, Exact | In) or getattr(target, "name", "") != "status":
+            return None
+        values = [child.rhs] if isinstance(child, Exact) else list(child.rhs)
+        values = [str(v) for v in values]
+        statuses = values if statuses is None else [v for v in statuses if v in values]
+    return statuses
