@@ -177,7 +177,6 @@ class EntityFilterSet(django_filters.FilterSet):
         ),
     )
 
-
     # The filters the search index holds as tags; the others need the ORM.
     INDEXED = ("q", "country", "sector", "region", "kind", "scope")
 
@@ -191,9 +190,8 @@ class EntityFilterSet(django_filters.FilterSet):
         data = {
             name: value
             for name, value in self.form.cleaned_data.items()
-            if value not in (None, "", [], ()) and not (
-                hasattr(value, "exists") and not value
-            )
+            if value not in (None, "", [], ())
+            and not (hasattr(value, "exists") and not value)
         }
         statuses = base_statuses(self.queryset)
         if statuses is None or set(data) - set(self.INDEXED):
@@ -209,7 +207,7 @@ class EntityFilterSet(django_filters.FilterSet):
             for sector in data["sector"]:
                 pks |= sector.with_descendants()
             filters["sector"] = [tag("sector", pk) for pk in sorted(pks)]
-        return Found(self.queryset, data.get("q", ""), filters, records=self.qs)
+        return Found(self.queryset, data.get("q", ""), filters, records=lambda: self.qs)
 
     def without(self, facet):
         """Return the queryset of this filterset's results, facet's filter left out."""

@@ -44,7 +44,7 @@ def create(apps, schema_editor):
             run(f"DROP TABLE {table}")
             run(
                 f"CREATE VIRTUAL TABLE {table} USING fts5(rid UNINDEXED, names, body,"
-                " tags, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3')"
+                " tags, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5')"
             )
     if postgres:
         with connection.cursor() as cursor:

@@ -1,18 +1,21 @@
 """The viewset behaviour every endpoint shares: JSON errors, lists, details, writes."""
 
 import re
+from datetime import UTC, datetime
 
 import reversion
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, ProtectedError, RestrictedError, Sum
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import translate_validation
 from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from coopdir.search import facet_counts
+from coopdir.search import engine
+from coopdir.search.found import Found
 from organisations.history import ensure_baseline
 from organisations.models import Status
 
@@ -29,6 +32,16 @@ from .formats import CSVRenderer, JSONLDRenderer
 from .paging import Pagination, wants_facets
 
 SLUG = re.compile(r"[-\w]+")
+
+
+def version_stamp():
+    """Return the list stamp of the index version: a clock reading in µs since the
+    epoch (see engine.bump_version), so also the time of the last write."""
+    version = engine.version()
+    last = None
+    if version > 10**15:
+        last = datetime.fromtimestamp(version / 1e6, tz=UTC).replace(microsecond=0)
+    return {"n": None, "last": last, "versions": version}
 
 
 class JSONErrorsMixin:
@@ -106,11 +119,21 @@ class EntityViewSetMixin(JSONErrorsMixin):
         return self.detail_serializer_class
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        show_facets = wants_facets(request)
-        stamp = queryset.order_by().aggregate(
-            n=Count("pk"), last=Max("updated_at"), versions=Sum("version")
+        filterset = self.filterset_class(
+            request.query_params, queryset=self.get_queryset(), request=request
         )
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        found = filterset.found()
+        show_facets = wants_facets(request)
+        if isinstance(found, Found):
+            # Answered from the index: its version, raised by every write in the
+            # writer's transaction, stamps the list without reading the matches.
+            stamp = version_stamp()
+        else:
+            stamp = found.queryset.order_by().aggregate(
+                n=Count("pk"), last=Max("updated_at"), versions=Sum("version")
+            )
         etag = '"{}"'.format(
             digest(
                 request.get_full_path(),
@@ -123,11 +146,13 @@ class EntityViewSetMixin(JSONErrorsMixin):
         not_modified = not_modified_or_none(request, etag, stamp["last"])
         if not_modified is not None:
             return not_modified
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(found)
         serializer = self.get_serializer(page, many=True)
         response = self.get_paginated_response(serializer.data)
         if show_facets:
-            response.data["facets"] = facet_counts(queryset, self.facets)
+            response.data["facets"] = found.facet_counts(
+                self.facets, leave_own_out=False
+            )
         if request.accepted_renderer.format == "csv":
             name = request.path.rstrip("/").rsplit("/", 1)[-1]  # ASCII, e.g. mechanisms
             response["Content-Disposition"] = f'attachment; filename="{name}.csv"'

@@ -45,6 +45,7 @@ from . import engine, text
 
 MAX_QUERY_LENGTH = 500
 MAX_FUZZY_WORDS = 6
+MAX_EXPANSIONS = 16
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 
 
@@ -56,6 +57,14 @@ def normalise_query(query):
 def plan(query):
     """Return the Terms of query, each with the indexed words one typo away."""
     terms = text.parse(normalise_query(query))
+    for term in terms:
+        for alternative in term.alternatives:
+            last = alternative.tokens[-1]
+            if alternative.prefix and len(last) >= text.EXPAND_MIN:
+                # Empty: no indexed word starts so; the plain prefix finds none too.
+                alternative.expansions = (
+                    engine.words_with_prefix(last, MAX_EXPANSIONS) or None
+                )
     wanted = {}
     for term in terms:
         alternative = term.alternatives[0]

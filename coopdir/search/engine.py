@@ -116,7 +116,9 @@ TAG_PREFIX = {
 def sample_levels(pk):
     """Return the sample levels record pk belongs to (a fixed hash of the pk)."""
     spread = (int(pk) * 2654435761) % (1 << 32)
-    return [level for level in range(1, SAMPLE_LEVELS + 1) if spread < 1 << (32 - 2 * level)]
+    return [
+        level for level in range(1, SAMPLE_LEVELS + 1) if spread < 1 << (32 - 2 * level)
+    ]
 
 
 def _related(model, name):
@@ -216,9 +218,9 @@ def _tsvector(names, body, tags=()):
             entry = positions.setdefault(prefix + token, [])
             if len(entry) < 255:
                 entry.append(str(position))
-    lexemes = [
-        f"'{token}':{','.join(p)}" for token, p in positions.items()
-    ] + [f"'{TAG_MARK}{t}'" for t in sorted(tags)]
+    lexemes = [f"'{token}':{','.join(p)}" for token, p in positions.items()] + [
+        f"'{TAG_MARK}{t}'" for t in sorted(tags)
+    ]
     return " ".join(lexemes)
 
 
@@ -276,7 +278,9 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
         if not fresh:
             delete_documents(model, pks, cursor=cursor, keep_order=True)
         if ords is None:
-            ords = {pk: place(model, pk, doc.sort_name, cursor) for pk, doc in docs.items()}
+            ords = {
+                pk: place(model, pk, doc.sort_name, cursor) for pk, doc in docs.items()
+            }
         else:
             cursor.executemany(
                 f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord) "
@@ -433,7 +437,8 @@ def place(model, pk, name, cursor):
         _spread(model, cursor, high)
         return place(model, pk, name, cursor)
     cursor.execute(
-        f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord) VALUES (%s, %s, %s, %s)",
+        f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord)"
+        " VALUES (%s, %s, %s, %s)",
         [kind_, pk, name, ord_],
     )
     return ord_
@@ -594,10 +599,17 @@ def indexed_order(model):
 
 
 def _fts5_alternative(alt):
+    if alt.prefix and alt.expansions:
+        head = alt.tokens[:-1]
+        phrases = [f'"{" ".join([*head, word])}"' for word in alt.expansions]
+        return "(" + " OR ".join(phrases) + ")"
     return f'"{" ".join(alt.tokens)}"' + (" *" if alt.prefix else "")
 
 
 def _tsquery_alternative(alt, mark=""):
+    if alt.prefix and alt.expansions:
+        whole = [text.Alternative([*alt.tokens[:-1], word]) for word in alt.expansions]
+        return "(" + " | ".join(_tsquery_alternative(a, mark) for a in whole) + ")"
     parts = []
     for index, token in enumerate(alt.tokens):
         star = ":*" if alt.prefix and index == len(alt.tokens) - 1 else ""
@@ -634,7 +646,8 @@ def compile_tags(groups):
     """Return the engine's query for tags: any tag of each group, every group."""
     if is_postgres():
         return " & ".join(
-            "(" + " | ".join(f"'{TAG_MARK}{t}'" for t in group) + ")" for group in groups
+            "(" + " | ".join(f"'{TAG_MARK}{t}'" for t in group) + ")"
+            for group in groups
         )
     return " AND ".join(
         "{tags} : (" + " OR ".join(f'"{t}"' for t in group) + ")" for group in groups
@@ -745,6 +758,18 @@ def known_words(candidates):
             )
             found.update(row[0] for row in cursor.fetchall())
     return found
+
+
+def words_with_prefix(prefix, limit):
+    """Return the indexed words starting with prefix, or None past limit of them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT word FROM {WORD_TABLE} WHERE word >= %s AND word < %s"
+            " ORDER BY word LIMIT %s",
+            [prefix, prefix + "\uffff", limit + 1],
+        )
+        words = [row[0] for row in cursor.fetchall()]
+    return words if len(words) <= limit else None
 
 
 def has_prefix(word):

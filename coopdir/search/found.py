@@ -24,7 +24,9 @@ from .facets import FacetCounts, label_rows
 
 EXACT_LIMIT = 1000
 # An estimate needs at least this many sampled matches, if there are so many.
-MIN_SAMPLE = 200
+MIN_SAMPLE = 100
+# A sample is taken so that it holds at most this many matches, when it can.
+SAMPLE_MAX = 400
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 
 
@@ -33,7 +35,8 @@ class Found:
 
     queryset: the records that may be shown (a status filter at most);
     filters: {facet: [tag, …]}, any tag within a facet, every facet;
-    records: the same records as an ORM queryset, for a page without words.
+    records: returns the same records as an ORM queryset (for a page without words:
+    the ORM lists them by name from an index of its own).
     """
 
     approximate = False
@@ -49,14 +52,32 @@ class Found:
         # Words that leave no token to look for ("!!!") find nothing.
         self.nothing = bool(self.query) and not self.terms
         self._count = None
+        self._matches = {}
         self._ranked = []
         self._ranked_all = False
 
     # --- engine queries ------------------------------------------------------
 
-    def _tags(self, without=()):
-        groups = [tags for facet, tags in self.filters.items() if facet not in without]
-        return engine.compile_tags(groups)
+    def restrict(self, query, without=()):
+        """Return query narrowed to the filters (those of facets in without left
+        out). The status filter leaves the other statuses out instead: drafts are
+        few, so the engines read a short list rather than nearly every record's."""
+        groups = [
+            tags
+            for facet, tags in self.filters.items()
+            if facet not in without and facet != "status"
+        ]
+        query = engine.both(query, engine.compile_tags(groups))
+        if query and "status" in self.filters and "status" not in without:
+            wanted = set(self.filters["status"])
+            others = [
+                engine.tag("status", value)
+                for value, _label in self.model._meta.get_field("status").choices
+                if engine.tag("status", value) not in wanted
+            ]
+            if others:
+                query = engine.but_not(query, engine.compile_tags([others]))
+        return query
 
     def _words(self, *, names_only=False, fuzzy=False):
         return engine.compile_query(self.terms, names_only=names_only, fuzzy=fuzzy)
@@ -68,20 +89,20 @@ class Found:
     def match(self, without=()):
         """Return the engine query of every match (facets in without left out)."""
         words = self._words(fuzzy=self.fuzzy) if self.terms else ""
-        return engine.both(words, self._tags(without))
+        return self.restrict(words, without)
 
     def tiers(self):
         """Return [(rank, engine query)], best first, each tier apart from the next."""
-        tags = self._tags()
         names = self._words(names_only=True)
         strict = self._words()
         tiers = [
-            (NAME, engine.both(names, tags)),
-            (TEXT, engine.but_not(engine.both(strict, tags), names)),
+            (NAME, self.restrict(names)),
+            (TEXT, engine.but_not(self.restrict(strict), names)),
         ]
         if self.fuzzy:
-            fuzzy = engine.both(self._words(fuzzy=True), tags)
-            tiers.append((TYPO, engine.but_not(fuzzy, strict)))
+            tiers.append(
+                (TYPO, engine.but_not(self.restrict(self._words(fuzzy=True)), strict))
+            )
         return tiers
 
     # --- ranking -------------------------------------------------------------
@@ -123,7 +144,7 @@ class Found:
         if self.nothing:
             return []
         if not self.terms:
-            return list(self.records[key])
+            return list(self.records()[key])
         start, stop = key.start or 0, key.stop
         if stop is None:
             stop = self.count() if not self.approximate else start + 1000
@@ -148,21 +169,33 @@ class Found:
         if self.nothing:
             return 0
         if self._count is None:
-            self._count, self.approximate, self._level = self._counted(self.match())
+            if not self.terms and not set(self.filters) - {"status"}:
+                self._count, self.approximate = self._total(), False
+            else:
+                counted = self._counted(self.match())
+                self._count, self.approximate, _level = counted
         return self._count
 
+    def matches(self, query):
+        """Return the pks of the first EXACT_LIMIT + 1 matches of query (cached)."""
+        if query not in self._matches:
+            self._matches[query] = engine.matching(self.model, query, EXACT_LIMIT + 1)
+        return self._matches[query]
+
     def _counted(self, query):
-        """Return (count, approximate, sample level) of the matches of query."""
+        """Return (count, approximate, sample level) of the matches of query.
+
+        Level 0 is the matches themselves; level L the matches in sample L.
+        """
         if not query:
             return self._total(), False, 0
-        exact = engine.count_matching(self.model, query, EXACT_LIMIT + 1)
+        exact = len(self.matches(query))
         if exact <= EXACT_LIMIT:
             return exact, False, 0
         level, tried = 2, {}
         while True:
-            sampled = engine.both(query, engine.compile_tags([[sample(level)]]))
-            tried[level] = engine.count_matching(self.model, sampled, EXACT_LIMIT + 1)
-            if tried[level] > EXACT_LIMIT and level < engine.SAMPLE_LEVELS:
+            tried[level] = len(self.matches(sampled(query, level)))
+            if tried[level] > SAMPLE_MAX and level < engine.SAMPLE_LEVELS:
                 if level + 1 in tried:
                     break
                 level += 1
@@ -170,7 +203,7 @@ class Found:
                 level -= 1
             else:
                 break
-        # The deepest sample that counted no further than the limit.
+        # The deepest sample that holds no more matches than one query may count.
         level = min(
             (lvl for lvl, n in tried.items() if n <= EXACT_LIMIT),
             default=max(tried),
@@ -224,8 +257,8 @@ class Found:
             rows = []
             if count:
                 if approximate:
-                    query = engine.both(query, engine.compile_tags([[sample(level)]]))
-                rows = grouped(self.model, query, facets)
+                    query = sampled(query, level)
+                rows = grouped(self.model, self.matches(query), facets)
                 if approximate:
                     rows = [(f, v, max(1, n * 4**level)) for f, v, n in rows]
         counts = label_rows(self.model, rows, facets)
@@ -237,19 +270,23 @@ def sample(level):
     return engine.tag("sample", level)
 
 
-def grouped(model, query, facets):
-    """Return [(facet, value, count)] over the first EXACT_LIMIT + 1 matches."""
-    name = engine.table(model)
-    if engine.is_postgres():
-        inner = f"SELECT record_id FROM {name} WHERE doc @@ %s::tsquery LIMIT %s"
-    else:
-        inner = f"SELECT rid FROM {name} WHERE {name} MATCH %s LIMIT %s"
-    marks = ", ".join(["%s"] * len(facets))
+def sampled(query, level):
+    """Return query narrowed to sample level (about 1 record in 4**level)."""
+    return engine.both(query, engine.compile_tags([[sample(level)]]))
+
+
+def grouped(model, pks, facets):
+    """Return [(facet, value, count)] over the records pks, grouped in the database."""
+    if not pks:
+        return []
+    facet_marks = ", ".join(["%s"] * len(facets))
+    pk_marks = ", ".join(["%s"] * len(pks))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
-            f" AND facet IN ({marks}) AND record_id IN ({inner}) GROUP BY facet, value",
-            [engine.kind(model), *facets, query, EXACT_LIMIT + 1],
+            f" AND facet IN ({facet_marks}) AND record_id IN ({pk_marks})"
+            " GROUP BY facet, value",
+            [engine.kind(model), *facets, *pks],
         )
         return cursor.fetchall()
 

@@ -29,6 +29,9 @@ _EXTRA_FOLDS = str.maketrans(
 )
 MAX_TOKEN = 60
 FUZZY_MIN_LENGTH = 5
+# A prefix this long is looked up as the few words it stands for (every indexed
+# token this long is in the vocabulary), which the engines read lazily, page first.
+EXPAND_MIN = 6
 
 
 def fold(text):
@@ -93,7 +96,11 @@ def is_fuzzy_word(token):
 
 def vocabulary(token_list):
     """Return the indexed words typo matching may correct towards."""
-    return {t for t in token_list if len(t) >= FUZZY_MIN_LENGTH - 1 and t.isalpha()}
+    return {
+        t
+        for t in token_list
+        if (len(t) >= FUZZY_MIN_LENGTH - 1 and t.isalpha()) or len(t) >= EXPAND_MIN
+    }
 
 
 @dataclass
@@ -102,6 +109,8 @@ class Alternative:
 
     tokens: list
     prefix: bool = False
+    # The indexed words the prefix stands for, when they are few (see plan()).
+    expansions: list | None = None
 
 
 @dataclass

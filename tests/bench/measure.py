@@ -129,17 +129,20 @@ def query_pools(rng):
 
 
 def run_query(params):
-    from coopdir.search import cached_count, facet_counts
     from organisations.filters import OrganisationFilter
     from organisations.models import Organisation
 
     started, cpu = time.perf_counter(), time.process_time()
-    filterset = OrganisationFilter(params, queryset=Organisation.objects.published())
+    filterset = OrganisationFilter(
+        params, queryset=Organisation.objects.published().for_list()
+    )
     assert filterset.is_valid(), filterset.errors
-    queryset = filterset.qs
-    list(queryset[:20])  # the first page
-    count = cached_count(queryset)  # as the pages and the API count
-    facet_counts(queryset)
+    found = filterset.found()  # as the list page and the API ask for results
+    list(found[:20])  # the first page
+    count = found.count()
+    found.facet_counts(
+        ("country", "region", "sector", "kind")
+    )  # each facet without its own filter, as the page
     wall = (time.perf_counter() - started) * 1000
     return wall, (time.process_time() - cpu) * 1000, count
 

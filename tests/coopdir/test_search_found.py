@@ -1,0 +1,309 @@
+"""Searches answered from the index alone (coopdir.search.found) agree with the ORM.
+
+The list pages and the API ask FilterSet.found(); the same FilterSet's .qs is the
+ORM answer (coopdir.search.search plus joins). For every query and filter below
+both must give the same records in the same order, the same count and the same
+facet counts; past the exact limit the count and facets are estimates, said so.
+"""
+
+import random
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+
+from coopdir.search import engine, facet_counts
+from coopdir.search import found as found_module
+from coopdir.search.found import Found, QuerysetFound, base_statuses
+from mechanisms.filters import MechanismFilter
+from mechanisms.models import Mechanism
+from organisations.filters import OrganisationFilter
+from organisations.models import Organisation, Status
+from tests.factories import (
+    MechanismFactory,
+    OrganisationFactory,
+    OrganisationNameFactory,
+    SectorFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FACETS = ["country", "region", "sector", "kind"]
+
+
+@pytest.fixture
+def directory():
+    """Sixty organisations whose names share words, in several scripts and states."""
+    farming = SectorFactory(name="Agriculture", slug="agriculture")
+    dairy = SectorFactory(name="Dairy", slug="dairy", parent=farming)
+    banking = SectorFactory(name="Banking", slug="banking")
+    rng = random.Random(7)
+    words = ["Dairy", "Credit", "Coffee", "Fisheries", "Wine", "Housing"]
+    forms = ["Cooperative", "Co-operative Society", "Union", "Federation"]
+    places = ["Zürich", "Helsinki", "Lyon", "Pune", "Osaka"]
+    kinds = [Organisation.Kind.COOPERATIVE, Organisation.Kind.FEDERATION]
+    countries = ["FI", "CH", "FR", "IN", "JP", "CN", "KE"]
+    for index in range(60):
+        name = f"{rng.choice(places)} {rng.choice(words)} {rng.choice(forms)}"
+        if index % 9 == 0:
+            name = name.upper()  # code-point order puts capitals first
+        status = Status.DRAFT if index % 11 == 0 else Status.PUBLISHED
+        OrganisationFactory(
+            name=name,
+            acronym="ZDC" if index == 5 else "",
+            native_name="苏黎世乳业合作社" if index % 7 == 0 else "",
+            summary=f"Serves {rng.choice(words).lower()} farmers of {rng.choice(places)}.",
+            kind=rng.choice(kinds),
+            status=status,
+            hq_country=rng.choice(countries),
+            countries=rng.sample(countries, 2),
+            sectors=rng.sample([farming, dairy, banking], rng.randrange(0, 3)),
+        )
+    OrganisationNameFactory(
+        organisation=Organisation.objects.order_by("pk")[3], name="Molkerei Bund"
+    )
+    return {"farming": farming, "dairy": dairy, "banking": banking}
+
+
+QUERIES = [
+    "",
+    "dairy",
+    "Dairy Cooperative",
+    "coop",
+    "co-op",
+    "zurich",
+    "ZÜRICH DAIRY",
+    "乳业",
+    "suli",  # pinyin prefix of 苏黎世
+    "cofee",  # a typo
+    '"dairy cooperative"',
+    "ZDC",
+    "molkerei",
+    "farmers",
+    "nothingmatchesthis",
+    "!!!",
+]
+FILTERS = [
+    {},
+    {"country": ["FI"]},
+    {"country": ["FI", "CH"]},
+    {"sector": ["agriculture"]},  # with its sub-sector dairy
+    {"sector": ["banking"], "kind": ["cooperative"]},
+    {"region": ["europe"]}, {"region": ["asia-pacific"], "q": "dairy"},
+    {"country": ["IN"], "sector": ["dairy"], "kind": ["federation"]},
+]
+
+
+def query_dict(params):
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    return data
+
+
+def both_ways(filterset_class, queryset, params):
+    filterset = filterset_class(query_dict(params), queryset=queryset)
+    assert filterset.is_valid(), filterset.errors
+    return filterset.found(), filterset.qs
+
+
+def test_index_answers_agree_with_the_orm(directory):
+    published = Organisation.objects.published()
+    for query in QUERIES:
+        for filters in FILTERS:
+            params = {**filters, **({"q": query} if query else {})}
+            found, orm = both_ways(OrganisationFilter, published, params)
+            assert isinstance(found, Found), params
+            expected = list(orm.values_list("pk", flat=True))
+            if not query:
+                expected = sorted(expected)
+                got = sorted(r.pk for r in found[0:100])
+            else:
+                got = [r.pk for r in found[0:100]]
+            assert got == expected, params
+            assert found.count() == len(expected) and not found.approximate, params
+            # A later page is the same slice of the same order.
+            assert [r.pk for r in found[3:7]] == ([r.pk for r in found[0:100]][3:7]), (
+                params
+            )
+            counted = found.facet_counts(FACETS, leave_own_out=False)
+            assert dict(counted) == dict(facet_counts(orm, FACETS)), params
+
+
+def test_ranks_are_the_orm_ranks(directory):
+    found, orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "dairy"}
+    )
+    assert [(r.pk, r.search_rank) for r in found[0:100]] == [
+        (r.pk, r.search_rank) for r in orm
+    ]
+    found, _orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "zdc"}
+    )
+    assert found[0].acronym == "ZDC" and found[0].search_rank == 4
+
+
+def test_each_facet_is_counted_without_its_own_filter(directory):
+    params = {"q": "dairy", "country": ["FI"]}
+    found, _orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), params
+    )
+    counts = found.facet_counts(FACETS)
+    _found, without_country = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "dairy"}
+    )
+    assert counts["country"] == facet_counts(without_country, ["country"])["country"]
+    _found, orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), params
+    )
+    assert counts["sector"] == facet_counts(orm, ["sector"])["sector"]
+
+
+def test_drafts_only_for_those_who_may_see_them(directory):
+    everything = Organisation.objects.all()
+    public, _ = both_ways(OrganisationFilter, Organisation.objects.published(), {})
+    staff, _ = both_ways(OrganisationFilter, everything, {})
+    drafts = Organisation.objects.filter(status=Status.DRAFT).count()
+    assert drafts and staff.count() == public.count() + drafts
+    public, orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "cooperative"}
+    )
+    assert Status.DRAFT not in {r.status for r in public[0:100]}
+    staff, orm = both_ways(OrganisationFilter, everything, {"q": "cooperative"})
+    assert [r.pk for r in staff[0:100]] == list(orm.values_list("pk", flat=True))
+    assert Status.DRAFT in {r.status for r in staff[0:100]}
+
+
+def test_filters_the_index_does_not_hold_use_the_orm(directory):
+    found, orm = both_ways(
+        OrganisationFilter,
+        Organisation.objects.published(),
+        {"q": "dairy", "founded_after": "1900"},
+    )
+    assert isinstance(found, QuerysetFound)
+    found, _orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"ordering": "-name"}
+    )
+    assert isinstance(found, QuerysetFound)
+    names = [r.name for r in found[0:100]]
+    assert names == sorted(names, reverse=True)
+    found, _orm = both_ways(
+        OrganisationFilter, Organisation.objects.filter(kind="bank"), {"q": "dairy"}
+    )
+    assert isinstance(found, QuerysetFound)
+
+
+def test_base_statuses():
+    assert base_statuses(Organisation.objects.all()) == "all"
+    assert base_statuses(Organisation.objects.published()) == [Status.PUBLISHED]
+    assert base_statuses(Organisation.objects.published().for_list()) == [
+        Status.PUBLISHED
+    ]
+    assert base_statuses(
+        Organisation.objects.filter(status__in=[Status.DRAFT, Status.PUBLISHED])
+    ) == [Status.DRAFT, Status.PUBLISHED]
+    assert base_statuses(Organisation.objects.filter(kind="bank")) is None
+    assert base_statuses(Organisation.objects.exclude(status=Status.DRAFT)) is None
+
+
+def test_mechanisms_too(directory):
+    organisation = Organisation.objects.published().first()
+    for index in range(12):
+        MechanismFactory(
+            name=f"China-{'Finland' if index % 2 else 'Kenya'} Business Council {index}",
+            scope=Mechanism.Scope.BILATERAL if index % 3 else Mechanism.Scope.REGIONAL,
+            countries=["CN", "FI" if index % 2 else "KE"],
+        )
+    for params in (
+        {"q": "china-finland"},
+        {"q": "business", "scope": ["bilateral"], "country": ["KE"]},
+        {"scope": ["regional"]},
+    ):
+        found, orm = both_ways(MechanismFilter, Mechanism.objects.published(), params)
+        assert isinstance(found, Found)
+        got = [r.pk for r in found[0:100]]
+        expected = list(orm.values_list("pk", flat=True))
+        assert (got if "q" in params else sorted(got)) == (
+            expected if "q" in params else sorted(expected)
+        )
+        assert found.count() == len(expected)
+    found, _orm = both_ways(
+        MechanismFilter,
+        Mechanism.objects.published(),
+        {"organisation": organisation.slug},
+    )
+    assert isinstance(found, QuerysetFound)
+
+
+def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
+    OrganisationFactory.create_batch(
+        300, name="Harbour Fishing Cooperative", hq_country="FI"
+    )
+    OrganisationFactory.create_batch(100, name="Harbour Fishing Union", hq_country="KE")
+    monkeypatch.setattr(found_module, "EXACT_LIMIT", 50)
+    monkeypatch.setattr(found_module, "SAMPLE_MAX", 40)
+    monkeypatch.setattr(found_module, "MIN_SAMPLE", 10)
+    found, orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "harbour"}
+    )
+    count = found.count()
+    assert found.approximate
+    assert 400 * 0.4 < count < 400 * 2.5  # a sample of about 1 in 16 of 400
+    counts = found.facet_counts(["country"])
+    assert counts.approximate
+    by_country = {row["value"]: row["count"] for row in counts["country"]}
+    assert by_country["FI"] > by_country["KE"]
+    # The page itself is exact: the best hits in name order.
+    assert [r.pk for r in found[0:30]] == list(orm.values_list("pk", flat=True)[:30])
+    # Estimates are the same on every engine: a fixed hash of the pk picks the sample.
+    assert engine.sample_levels(1) == engine.sample_levels(1)
+    levels = Counter(
+        level for pk in range(1, 40001) for level in engine.sample_levels(pk)
+    )
+    for level in (1, 2, 3):
+        assert abs(levels[level] - 40000 / 4**level) < 0.1 * 40000 / 4**level
+
+
+def test_the_landing_view_reads_totals_kept_by_every_write(directory):
+    def landing():
+        found, orm = both_ways(OrganisationFilter, Organisation.objects.published(), {})
+        return found, orm
+
+    found, orm = landing()
+    assert found.count() == orm.count()
+    assert dict(found.facet_counts(FACETS)) == dict(facet_counts(orm, FACETS))
+    record = Organisation.objects.published().first()
+    record.status = Status.DRAFT
+    record.save()
+    OrganisationFactory(name="Newcomer", hq_country="KE", countries=["TZ"])
+    other = Organisation.objects.published().last()
+    other.delete()
+    found, orm = landing()
+    assert found.count() == orm.count()
+    assert dict(found.facet_counts(FACETS)) == dict(facet_counts(orm, FACETS))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {engine.TOTAL_TABLE} WHERE n < 0")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
+    monkeypatch.setattr(engine, "GAP", 4)
+    OrganisationFactory(name="Alpha")
+    OrganisationFactory(name="Omega")
+    # Each new name falls just after the last one, between the same two places.
+    for index in range(12):
+        OrganisationFactory(name=f"Beta {index:02d}")
+    for index in range(12):
+        OrganisationFactory(name=f"Alpha {chr(ord('z') - index)}")
+    renamed = Organisation.objects.get(name="Omega")
+    renamed.name = "Beta 05½"
+    renamed.save()
+    expected = [
+        pk for _name, pk in sorted(Organisation.objects.values_list("name", "pk"))
+    ]
+    assert engine.indexed_order(Organisation) == expected
+    found, orm = both_ways(
+        OrganisationFilter, Organisation.objects.all(), {"q": "beta"}
+    )
+    assert [r.pk for r in found[0:50]] == list(orm.values_list("pk", flat=True))
