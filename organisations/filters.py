@@ -183,7 +183,6 @@ class EntityFilterSet(django_filters.FilterSet):
     def found(self):
         """Return the results as coopdir.search.found answers them: from the index
         alone when every filter in use is one it holds, else from the queryset."""
-        from coopdir.search.engine import tag
         from coopdir.search.found import Found, QuerysetFound, base_statuses
 
         self.errors  # noqa: B018 (validates the form: cleaned_data holds what is valid)
@@ -196,18 +195,18 @@ class EntityFilterSet(django_filters.FilterSet):
         statuses = base_statuses(self.queryset)
         if statuses is None or set(data) - set(self.INDEXED):
             return QuerysetFound(self.qs, self.without, data)
-        filters = {}
+        values = {}
         if statuses != "all":
-            filters["status"] = [tag("status", s) for s in statuses]
+            values["status"] = statuses
         for facet in ("country", "region", "kind", "scope"):
             if data.get(facet):
-                filters[facet] = [tag(facet, v) for v in data[facet]]
+                values[facet] = list(data[facet])
         if data.get("sector"):
             pks = set()
             for sector in data["sector"]:
                 pks |= sector.with_descendants()
-            filters["sector"] = [tag("sector", pk) for pk in sorted(pks)]
-        return Found(self.queryset, data.get("q", ""), filters, records=lambda: self.qs)
+            values["sector"] = sorted(pks)
+        return Found(self.queryset, data.get("q", ""), values, records=lambda: self.qs)
 
     def without(self, facet):
         """Return the queryset of this filterset's results, facet's filter left out."""

@@ -17,16 +17,21 @@ region, sector, kind, scope) are all in the index (as words and tags), so:
 The same sample on both engines gives the same estimates on both.
 """
 
+import math
+
 from django.db import connection
 
 from . import engine, text
 from .facets import FacetCounts, label_rows
 
 EXACT_LIMIT = 1000
-# An estimate needs at least this many sampled matches, if there are so many.
-MIN_SAMPLE = 100
-# A sample is taken so that it holds at most this many matches, when it can.
-SAMPLE_MAX = 400
+# Past EXACT_LIMIT, the sample level taken is the shallowest holding no more
+# matches than this (so it holds about a quarter as many or more).
+# Past EXACT_LIMIT the sample aimed at holds about SAMPLE_TARGET matches; one
+# holding more than WIDE_SAMPLE or fewer than MIN_SAMPLE is replaced by the next.
+SAMPLE_TARGET = 200
+WIDE_SAMPLE = 800
+MIN_SAMPLE = 50
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 
 
@@ -34,25 +39,31 @@ class Found:
     """The records of queryset matching query and filters, best first.
 
     queryset: the records that may be shown (a status filter at most);
-    filters: {facet: [tag, …]}, any tag within a facet, every facet;
+    values: {facet: [value, …]} (status too), any value within a facet, every facet;
     records: returns the same records as an ORM queryset (for a page without words:
     the ORM lists them by name from an index of its own).
     """
 
     approximate = False
 
-    def __init__(self, queryset, query, filters, records):
+    def __init__(self, queryset, query, values, records):
         from . import normalise_query, plan
 
         self.queryset, self.model = queryset, queryset.model
         self.records = records
         self.query = normalise_query(query)
         self.terms = plan(self.query) if self.query else []
-        self.filters = {facet: list(tags) for facet, tags in filters.items()}
+        self.values = {facet: [str(v) for v in vs] for facet, vs in values.items()}
+        self.filters = {
+            facet: [engine.tag(facet, v) for v in vs]
+            for facet, vs in self.values.items()
+        }
+        self._directory = None
         # Words that leave no token to look for ("!!!") find nothing.
         self.nothing = bool(self.query) and not self.terms
         self._count = None
         self._matches = {}
+        self._counts = {}
         self._ranked = []
         self._ranked_all = False
 
@@ -173,52 +184,75 @@ class Found:
                 self._count, self.approximate = self._total(), False
             else:
                 counted = self._counted(self.match())
-                self._count, self.approximate, _level = counted
+                self._count, self.approximate = counted[:2]
         return self._count
 
-    def matches(self, query):
-        """Return the pks of the first EXACT_LIMIT + 1 matches of query (cached)."""
-        if query not in self._matches:
-            self._matches[query] = engine.matching(self.model, query, EXACT_LIMIT + 1)
-        return self._matches[query]
+    def matches(self, query, limit=None):
+        """Return the pks of the first `limit` (EXACT_LIMIT + 1) matches of query."""
+        limit = limit or EXACT_LIMIT + 1
+        if (query, limit) not in self._matches:
+            self._matches[(query, limit)] = engine.matching(self.model, query, limit)
+        return self._matches[(query, limit)]
 
-    def _counted(self, query):
-        """Return (count, approximate, sample level) of the matches of query.
+    def _counted(self, query, without=()):
+        """Return (count, approximate, scale, pks) of the matches of query: pks are
+        the matches counted (all of them, or a sample), scale what each stands for.
 
-        Level 0 is the matches themselves; level L the matches in sample L.
+        Up to EXACT_LIMIT matches are counted. Past it, the count is estimated from
+        a sample level L (about 1 record in 4**L): the first level tried follows
+        from the directory's totals of the filters' values, then deeper while a
+        sample holds more than WIDE_SAMPLE matches, shallower while fewer than
+        MIN_SAMPLE. Every step depends on the data alone, so every engine takes
+        the same ones and estimates alike; deep samples are short to read.
         """
         if not query:
-            return self._total(), False, 0
-        exact = len(self.matches(query))
-        if exact <= EXACT_LIMIT:
-            return exact, False, 0
-        level, tried = 2, {}
+            return self._total(), False, 1, []
+        if query in self._counts:
+            return self._counts[query]
+        pks = self.matches(query)
+        if len(pks) <= EXACT_LIMIT:
+            self._counts[query] = (len(pks), False, 1, pks)
+            return self._counts[query]
+        deepest = engine.SAMPLE_LEVELS
+        guess = self._filtered_share(without) * self._total() / SAMPLE_TARGET
+        level = min(max(1, math.ceil(math.log(max(guess, 1), 4))), deepest)
+        tried = {}
         while True:
-            tried[level] = len(self.matches(sampled(query, level)))
-            if tried[level] > SAMPLE_MAX and level < engine.SAMPLE_LEVELS:
-                if level + 1 in tried:
-                    break
+            read = self.matches(sampled(query, level), WIDE_SAMPLE + 1)
+            tried[level] = len(read)
+            if len(read) > WIDE_SAMPLE and level < deepest and level + 1 not in tried:
                 level += 1
-            elif tried[level] < MIN_SAMPLE and level > 1 and level - 1 not in tried:
+            elif len(read) < MIN_SAMPLE and level > 1 and level - 1 not in tried:
                 level -= 1
             else:
                 break
-        # The deepest sample that holds no more matches than one query may count.
-        level = min(
-            (lvl for lvl, n in tried.items() if n <= EXACT_LIMIT),
-            default=max(tried),
-        )
-        estimate = max(tried[level] * 4**level, EXACT_LIMIT + 1)
-        return estimate, True, level
+        scale = 4**level
+        estimate = max(len(read) * scale, EXACT_LIMIT + 1)
+        self._counts[query] = (estimate, True, scale, read)
+        return self._counts[query]
+
+    def _filtered_share(self, without=()):
+        """Return the share of the shown records the filters would keep if they
+        were independent (from the directory's totals)."""
+        if self._directory is None:
+            facets = [f for f in self.values if f != "status"] or ["all"]
+            self._directory = {(f, v): n for f, v, n in self._totals(facets)}
+        total = max(self._total(), 1)
+        share = 1.0
+        for facet, values in self.values.items():
+            if facet in ("status", *without):
+                continue
+            found = sum(self._directory.get((facet, v), 0) for v in values)
+            share *= min(1.0, found / total)
+        return share
 
     def _total(self):
         return sum(row[2] for row in self._totals(["all"]))
 
     def _totals(self, facets):
-        statuses = self.filters.get("status")
-        status_values = [t[len(engine.TAG_PREFIX["status"]) :] for t in statuses or []]
+        status_values = self.values.get("status")
         where, params = "kind = %s", [engine.kind(self.model)]
-        if statuses is not None:
+        if status_values is not None:
             where += " AND status IN (" + ", ".join(["%s"] * len(status_values)) + ")"
             params += status_values
         where += " AND facet IN (" + ", ".join(["%s"] * len(facets)) + ")"
@@ -253,14 +287,10 @@ class Found:
         if not self.terms and not set(self.filters) - {"status", *without}:
             rows, approximate = self._totals(facets), False
         else:
-            count, approximate, level = self._counted(query)
-            rows = []
-            if count:
-                if approximate:
-                    query = sampled(query, level)
-                rows = grouped(self.model, self.matches(query), facets)
-                if approximate:
-                    rows = [(f, v, max(1, n * 4**level)) for f, v, n in rows]
+            count, approximate, scale, pks = self._counted(query, without)
+            rows = grouped(self.model, pks, facets) if count else []
+            if approximate:
+                rows = [(f, v, n * scale) for f, v, n in rows]
         counts = label_rows(self.model, rows, facets)
         counts.approximate = approximate
         return counts

@@ -53,7 +53,8 @@ def directory():
             name=name,
             acronym="ZDC" if index == 5 else "",
             native_name="苏黎世乳业合作社" if index % 7 == 0 else "",
-            summary=f"Serves {rng.choice(words).lower()} farmers of {rng.choice(places)}.",
+            summary=f"Serves {rng.choice(words).lower()} farmers"
+            f" of {rng.choice(places)}.",
             kind=rng.choice(kinds),
             status=status,
             hq_country=rng.choice(countries),
@@ -90,7 +91,8 @@ FILTERS = [
     {"country": ["FI", "CH"]},
     {"sector": ["agriculture"]},  # with its sub-sector dairy
     {"sector": ["banking"], "kind": ["cooperative"]},
-    {"region": ["europe"]}, {"region": ["asia-pacific"], "q": "dairy"},
+    {"region": ["europe"]},
+    {"region": ["asia-pacific"], "q": "dairy"},
     {"country": ["IN"], "sector": ["dairy"], "kind": ["federation"]},
 ]
 
@@ -211,7 +213,8 @@ def test_mechanisms_too(directory):
     organisation = Organisation.objects.published().first()
     for index in range(12):
         MechanismFactory(
-            name=f"China-{'Finland' if index % 2 else 'Kenya'} Business Council {index}",
+            name=f"China-{'Finland' if index % 2 else 'Kenya'} Business Council"
+            f" {index}",
             scope=Mechanism.Scope.BILATERAL if index % 3 else Mechanism.Scope.REGIONAL,
             countries=["CN", "FI" if index % 2 else "KE"],
         )
@@ -242,7 +245,8 @@ def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
     )
     OrganisationFactory.create_batch(100, name="Harbour Fishing Union", hq_country="KE")
     monkeypatch.setattr(found_module, "EXACT_LIMIT", 50)
-    monkeypatch.setattr(found_module, "SAMPLE_MAX", 40)
+    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 20)
+    monkeypatch.setattr(found_module, "WIDE_SAMPLE", 80)
     monkeypatch.setattr(found_module, "MIN_SAMPLE", 10)
     found, orm = both_ways(
         OrganisationFilter, Organisation.objects.published(), {"q": "harbour"}
