@@ -107,7 +107,19 @@ def merge_rows(row_lists):
 
 
 def type_querysets(params, with_query=True):
-    """Return ({type: filtered queryset}, {field: [error, …]}) for the allowed types.
+    """Return ({type: filtered queryset}, {field: [error, …]}) for the allowed types."""
+    filtersets, errors = type_filtersets(params, with_query)
+    return {name: fs.qs for name, fs in filtersets.items()}, errors
+
+
+def type_founds(params):
+    """Return {type: its results as the index answers them} for the allowed types."""
+    filtersets, _errors = type_filtersets(params)
+    return {name: fs.found() for name, fs in filtersets.items()}
+
+
+def type_filtersets(params, with_query=True):
+    """Return ({type: FilterSet}, {field: [error, …]}) for the allowed types.
 
     Kinds differ per type: each type gets the kinds that are its own, and a type
     none of the chosen kinds belong to drops out.
@@ -136,7 +148,7 @@ def type_querysets(params, with_query=True):
             for field, messages in filterset.errors.items():
                 known = errors.setdefault(field, [])
                 known += [str(m) for m in messages if str(m) not in known]
-        querysets[name] = filterset.qs
+        querysets[name] = filterset
     return querysets, errors
 
 
@@ -154,7 +166,7 @@ def validate_unified(params):
             params.setlist(key, [v for v in params.getlist(key) if v in known])
             if not params.getlist(key):
                 params.pop(key)
-    _querysets, errors = type_querysets(params)
+    _filtersets, errors = type_filtersets(params)
     for field, field_errors in errors.items():
         label = FACET_LABELS.get(field, field)
         messages += [f"{label}: {error}" for error in field_errors]
@@ -162,47 +174,49 @@ def validate_unified(params):
     return messages
 
 
-def merged_counts(querysets, facets):
-    """Return facet counts over several record types, one count call per type."""
-    per_type = [search.facet_counts(qs, facets) for qs in querysets.values()]
+def merged_counts(founds, facets):
+    """Return facet counts over several record types, summed per value."""
+    per_type = [
+        found.facet_counts(facets, leave_own_out=False) for found in founds.values()
+    ]
     return {
         facet: merge_rows([counts.get(facet, []) for counts in per_type])
         for facet in facets
-    }, any(getattr(counts, "approximate", False) for counts in per_type)
+    }, any(counts.approximate for counts in per_type)
 
 
-def unified_counts(params):
-    """Return (facet counts, whether any are estimates) for the unified search."""
+def unified_counts(params, founds=None):
+    """Return (facet counts, whether any are estimates) for the unified search.
+
+    founds: the results of params (type_founds), when the caller has them.
+    """
     selected = [f for f in UNIFIED_FACETS if params.getlist(f)]
     unselected = [f for f in UNIFIED_FACETS if f not in selected and f != "type"]
-    querysets, _errors = type_querysets(params)
+    founds = type_founds(params) if founds is None else founds
     counts, approximate = (
-        merged_counts(querysets, unselected)
-        if unselected
-        else (
-            {},
-            False,
-        )
+        merged_counts(founds, unselected) if unselected else ({}, False)
     )
     for facet in selected:
         without = params.copy()
         without.pop(facet)
-        others, _errors = type_querysets(without)
+        others = type_founds(without)
         if facet == "type":
-            querysets = others
+            founds = others
         else:
             found, estimated = merged_counts(others, [facet])
             counts.update(found)
             approximate = approximate or estimated
-    counts["type"] = [
-        {
-            "value": name,
-            "label": str(TYPES[name][0]._meta.verbose_name_plural).capitalize(),
-            "count": count,
-        }
-        for name, qs in querysets.items()
-        if (count := qs.count())
-    ]
+    counts["type"] = []
+    for name, found in founds.items():
+        if count := found.count():
+            counts["type"].append(
+                {
+                    "value": name,
+                    "label": str(TYPES[name][0]._meta.verbose_name_plural).capitalize(),
+                    "count": count,
+                }
+            )
+            approximate = approximate or found.approximate
     return counts, approximate
 
 
@@ -218,13 +232,32 @@ def sorted_hits(hits, ordering):
     return records
 
 
-class RelevancePage(search.RankedHits):
-    """Ranked hits as records, the way the page lists them."""
+class RelevancePage:
+    """The results of several record types as one list, best first, ties by name:
+    each type is asked for only as many of its best records as a page needs."""
+
+    def __init__(self, founds):
+        self.founds = list(founds)
+        self.approximate = False
+        # The query as the index saw it (each type planned the same words).
+        self.terms = next((f.terms for f in self.founds if f.terms), None)
+
+    def count(self):
+        total = sum(found.count() for found in self.founds)
+        self.approximate = any(found.approximate for found in self.founds)
+        return total
+
+    def __len__(self):
+        return self.count()
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        return [record for record, _rank in super().__getitem__(key)]
+        records = [record for found in self.founds for record in found[: key.stop]]
+        records.sort(
+            key=lambda r: (-getattr(r, "search_rank", 0), r.name, r._meta.label, r.pk)
+        )
+        return records[key]
 
 
 def search_page(request):
@@ -235,14 +268,15 @@ def search_page(request):
         messages.append(_("Unknown sort order: %(o)s.") % {"o": ordering})
         params.pop("ordering")
         ordering = ""
-    # search_all ranks by the query itself, so it gets the querysets without it.
-    querysets, _errors = type_querysets(params, with_query=False)
     if ordering:
+        # search_all ranks by the query itself, so it gets the querysets without it.
+        querysets, _errors = type_querysets(params, with_query=False)
         hits = search.search_all(params.get("q", ""), list(querysets.values()))
         records = sorted_hits(hits, ordering)
     else:
         # Relevance order: fetch only as many of the best hits as the page needs.
-        records = RelevancePage(params.get("q", ""), querysets.values())
+        founds = type_founds(params)
+        records = RelevancePage(founds.values())
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {
         ("kind", value): str(label)
@@ -255,7 +289,7 @@ def search_page(request):
             for name, (model, _f) in TYPES.items()
         }
     )
-    counts, approximate = unified_counts(params)
+    counts, approximate = unified_counts(params, None if ordering else founds)
     groups = facet_groups(params, counts, UNIFIED_FACETS, labels)
     context = listing_context(params, page, groups, messages, sort_options(params))
     context["approximate"] = approximate

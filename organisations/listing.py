@@ -213,12 +213,13 @@ def suggestion(params, result_count):
     return (better, url_with(params, q=better)) if better else ("", "")
 
 
-def mark_matches(records, query):
+def mark_matches(records, query, terms=None):
     """Give each record on the page its name and text with the query's words marked.
 
-    The query is planned once for the page, so marking costs no query per record.
+    The query is planned once for the page (or comes planned with the results), so
+    marking costs no query per record.
     """
-    terms = search.plan(query)
+    terms = search.plan(query) if terms is None else terms
     for record in records:
         record.marked_name = search.highlight(record.name, query, terms=terms)
         record.marked_acronym = search.highlight(record.acronym, query, terms=terms)
@@ -230,7 +231,8 @@ def mark_matches(records, query):
 
 def listing_context(params, page, groups, messages, sorts):
     if params.get("q"):
-        mark_matches(page.object_list, params["q"])
+        terms = getattr(page.paginator.object_list, "terms", None)
+        mark_matches(page.object_list, params["q"], terms or None)
     hidden = [
         (key, value)
         for key, values in params.lists()

@@ -56,7 +56,8 @@ def create(apps, schema_editor):
 
     if postgres:
         for model in record_models():
-            run(engine.index_ddl(model))
+            for statement in engine.index_ddl(model):
+                run(statement)
     if any(model._base_manager.exists() for model in record_models()):
         rebuild()
 

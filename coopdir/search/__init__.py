@@ -45,7 +45,7 @@ from . import engine, text
 
 MAX_QUERY_LENGTH = 500
 MAX_FUZZY_WORDS = 6
-MAX_EXPANSIONS = 16
+MAX_EXPANSIONS = 32
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 
 

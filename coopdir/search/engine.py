@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from functools import lru_cache
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import translation
 
 from . import text
@@ -240,14 +240,18 @@ def has_rum():
 
 
 def index_ddl(model):
-    """Return the CREATE INDEX statement of a kind's PostgreSQL search table."""
+    """Return the CREATE INDEX statements of a kind's PostgreSQL search table: the
+    text index (RUM, carrying each record's place, where the rum extension is
+    installed; GIN otherwise) and a B-tree on the place, to read in name order."""
     name = table(model)
+    place = f"CREATE INDEX {name}_ord ON {name} (ord)"
     if rum_available():
-        return (
+        return [
             f"CREATE INDEX {name}_doc_rum ON {name} USING rum "
-            "(doc rum_tsvector_addon_ops, ord) WITH (attach = 'ord', to = 'doc')"
-        )
-    return f"CREATE INDEX {name}_doc ON {name} USING gin (doc)"
+            "(doc rum_tsvector_addon_ops, ord) WITH (attach = 'ord', to = 'doc')",
+            place,
+        ]
+    return [f"CREATE INDEX {name}_doc ON {name} USING gin (doc)", place]
 
 
 def rum_available():
@@ -257,7 +261,7 @@ def rum_available():
 
 
 def drop_indexes(model, cursor):
-    for suffix in ("doc", "doc_rum", "names"):
+    for suffix in ("doc", "doc_rum", "names", "ord"):
         cursor.execute(f"DROP INDEX IF EXISTS {table(model)}_{suffix}")
     _has_rum.cache_clear()
 
@@ -680,20 +684,45 @@ def match_sql(model, query, names_only=False):
     return f"SELECT rid FROM {table(model)} WHERE {table(model)} MATCH %s", [query]
 
 
-def matching(model, query, limit, ordered=False):
-    """Return the pks of up to limit matches of query, in name order if ordered."""
+def matching(model, query, limit, ordered=False, walk=False):
+    """Return the pks of up to limit matches of query, in name order if ordered.
+
+    PostgreSQL: walk reads the records in name order and checks each, stopping at
+    limit (for matches that are many and come early); otherwise the RUM index
+    hands the matches over in name order (after reading them all).
+    """
     name = table(model)
-    if is_postgres():
-        order = ""
-        if ordered:
-            order = " ORDER BY ord |=> 0" if has_rum() else " ORDER BY ord"
-        sql = f"SELECT record_id FROM {name} WHERE doc @@ %s::tsquery{order} LIMIT %s"
-    else:
+    if not is_postgres():
         order = " ORDER BY rowid" if ordered else ""
         sql = f"SELECT rid FROM {name} WHERE {name} MATCH %s{order} LIMIT %s"
-    with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [query, limit])
+            return [row[0] for row in cursor.fetchall()]
+    order = ""
+    if ordered:
+        order = " ORDER BY ord |=> 0" if has_rum() and not walk else " ORDER BY ord"
+    sql = f"SELECT record_id FROM {name} WHERE doc @@ %s::tsquery{order} LIMIT %s"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if walk:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(sql, [query, limit])
         return [row[0] for row in cursor.fetchall()]
+
+
+def first_place(model, pks):
+    """Return how far into name order the first of pks lies (0 to 1)."""
+    if not pks:
+        return 1.0
+    marks = ", ".join(["%s"] * len(pks))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MIN(ord), (SELECT MAX(ord) FROM {ORDER_TABLE} WHERE kind = %s)"
+            f" FROM {ORDER_TABLE} WHERE kind = %s AND record_id IN ({marks})",
+            [kind(model), kind(model), *pks],
+        )
+        first, last = cursor.fetchone()
+    return (first or 0) / max(last or 1, 1)
 
 
 def count_matching(model, query, limit):

@@ -55,7 +55,8 @@ def rebuild(models=None, progress=None):
             with connection.cursor() as cursor:
                 engine.add_totals(totals, cursor)
                 if engine.is_postgres():
-                    cursor.execute(engine.index_ddl(model))
+                    for statement in engine.index_ddl(model):
+                        cursor.execute(statement)
         engine.bump_version()
         # Fresh statistics: without them the planners scan the status index of a
         # large table instead of starting from the (much smaller) index matches.

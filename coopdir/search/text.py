@@ -29,9 +29,10 @@ _EXTRA_FOLDS = str.maketrans(
 )
 MAX_TOKEN = 60
 FUZZY_MIN_LENGTH = 5
-# A prefix this long is looked up as the few words it stands for (every indexed
-# token this long is in the vocabulary), which the engines read lazily, page first.
-EXPAND_MIN = 6
+# A prefix this long is looked up as the words it stands for, when they are few
+# (every indexed token this long is in the vocabulary): the engines then read a few
+# words' lists lazily, page first, instead of merging every word's with the prefix.
+EXPAND_MIN = 3
 
 
 def fold(text):
@@ -95,12 +96,9 @@ def is_fuzzy_word(token):
 
 
 def vocabulary(token_list):
-    """Return the indexed words typo matching may correct towards."""
-    return {
-        t
-        for t in token_list
-        if (len(t) >= FUZZY_MIN_LENGTH - 1 and t.isalpha()) or len(t) >= EXPAND_MIN
-    }
+    """Return the indexed words typo matching corrects towards and prefixes expand
+    to: every token of EXPAND_MIN characters or more."""
+    return {t for t in token_list if len(t) >= EXPAND_MIN}
 
 
 @dataclass
