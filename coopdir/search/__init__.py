@@ -187,17 +187,23 @@ class CachedCountPaginator(Paginator):
 
 
 class RankedHits:
-    """The ranked hits of search_all, fetched only as far as a page asks for.
+    """The ranked hits of several querysets, fetched only as far as a page asks for.
 
-    Django's Paginator counts them in the database and slices them; a slice asks
-    search_all for the best `stop` hits only, so page 1 never loads every match.
+    Each queryset (narrowed to what the caller may see) is searched from the index
+    alone (coopdir.search.found); a slice asks each for its best `stop` hits only.
     """
 
     def __init__(self, query, querysets):
-        self.query, self.querysets = query, list(querysets)
+        from .found import find
+
+        self.query = query
+        self.founds = [find(queryset, query) for queryset in querysets]
+        self.approximate = False
 
     def count(self):
-        return sum(search(qs, self.query).count() for qs in self.querysets)
+        total = sum(found.count() for found in self.founds)
+        self.approximate = any(found.approximate for found in self.founds)
+        return total
 
     def __len__(self):
         return self.count()
@@ -205,7 +211,13 @@ class RankedHits:
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        return search_all(self.query, self.querysets, limit=key.stop)[key]
+        hits = [
+            (record, getattr(record, "search_rank", 0))
+            for found in self.founds
+            for record in found[: key.stop]
+        ]
+        hits.sort(key=lambda hit: (-hit[1], hit[0].name, hit[0]._meta.label, hit[0].pk))
+        return hits[key]
 
 
 def suggest(query):

@@ -463,3 +463,15 @@ def base_statuses(queryset):
         values = [str(v) for v in values]
         statuses = values if statuses is None else [v for v in statuses if v in values]
     return statuses
+
+
+def find(queryset, query):
+    """Return the matches of query in queryset: from the index when queryset is
+    narrowed by status at most, else from the ORM (coopdir.search.search)."""
+    from . import search
+
+    statuses = base_statuses(queryset)
+    if statuses is None:
+        return QuerysetFound(search(queryset, query), lambda facet: None, ())
+    values = {} if statuses == "all" else {"status": statuses}
+    return Found(queryset, query, values, records=lambda: queryset)
