@@ -292,6 +292,7 @@ class EntityWriteSerializer(serializers.ModelSerializer):
         record = self.Meta.model(**validated_data)
         record.save()
         self.save_relations(record, relations)
+        reindex(record)
         return record
 
     def update(self, record, validated_data):
@@ -302,7 +303,16 @@ class EntityWriteSerializer(serializers.ModelSerializer):
             setattr(record, key, value)
         record.save()
         self.save_relations(record, relations)
+        reindex(record)
         return record
+
+
+def reindex(record):
+    """Index the record again: its country and name rows were bulk-created, which
+    sends no signals, and the search index must hold them (filters, facets)."""
+    from coopdir.search import engine
+
+    engine.index_records(type(record), [record.pk])
 
 
 JSONLD_CONTEXT = {

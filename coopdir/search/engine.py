@@ -549,6 +549,13 @@ def version():
     return row[0] if row else 0
 
 
+def indexed_any(model):
+    """Return whether the index holds any record of model."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table(model)} LIMIT 1")
+        return cursor.fetchone() is not None
+
+
 def indexed_pks(model):
     """Return the set of record pks the index holds (for checks and tests)."""
     column = "record_id" if is_postgres() else "rid"

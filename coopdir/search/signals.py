@@ -11,7 +11,13 @@ import threading
 from contextlib import contextmanager
 
 from django.db.backends.signals import connection_created
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+)
 
 from . import engine
 
@@ -49,8 +55,33 @@ def _tune_connection(sender, connection, **kwargs):
             cursor.execute("SET random_page_cost = 1.1")
 
 
+def _after_flush(sender, using="default", **kwargs):
+    """`manage.py flush` empties the record tables but not the index's: clear what
+    the index holds of records that are all gone, so counts and facets answered
+    from it stay true. (Transactional tests flush without this signal; the test
+    suite's conftest calls clear_orphans itself.)"""
+    from django.db import DEFAULT_DB_ALIAS
+
+    if sender.label == "coopdir" and using == DEFAULT_DB_ALIAS:
+        clear_orphans()
+
+
+def clear_orphans():
+    """Clear the index of a kind of record none of which exists any more."""
+    from .rebuild import record_models
+
+    cleared = False
+    for model in record_models():
+        if not model._base_manager.exists() and engine.indexed_any(model):
+            engine.clear(model)
+            cleared = True
+    if cleared:
+        engine.bump_version()
+
+
 def connect():
     connection_created.connect(_tune_connection, dispatch_uid="search-tune")
+    post_migrate.connect(_after_flush, dispatch_uid="search-after-flush")
     from mechanisms.models import Mechanism, MechanismCountry, MechanismName
     from organisations.models import (
         Organisation,

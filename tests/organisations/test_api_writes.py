@@ -206,6 +206,12 @@ def test_it_records_api_writes_in_the_history(editor):
     assert versions[1].field_dict["summary"] == ""
     assert versions[0].field_dict["summary"] == "Guardian"
     assert response.json()["version"] == record.version > 1
+    # The search index holds the new country row (bulk-created, so no signal).
+    from coopdir.search import engine
+
+    assert engine.tag("country", "FI") in engine.indexed_tags(Organisation, record.pk)
+    listed = editor.get(LIST, {"country": "FI", "q": "guardian"}).json()
+    assert [r["slug"] for r in listed["results"]] == ["ica"]
 
 
 def test_it_writes_other_names_and_duties_as_whole_lists(editor):
