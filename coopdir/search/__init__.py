@@ -61,10 +61,8 @@ def plan(query):
         for alternative in term.alternatives:
             last = alternative.tokens[-1]
             if alternative.prefix and len(last) >= text.EXPAND_MIN:
-                # Empty: no indexed word starts so; the plain prefix finds none too.
-                alternative.expansions = (
-                    engine.words_with_prefix(last, MAX_EXPANSIONS) or None
-                )
+                # [] when no indexed word starts so: the alternative finds nothing.
+                alternative.expansions = engine.words_with_prefix(last, MAX_EXPANSIONS)
     wanted = {}
     for term in terms:
         alternative = term.alternatives[0]

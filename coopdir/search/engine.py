@@ -628,17 +628,29 @@ def _tsquery_alternative(alt, mark=""):
     return "(" + " <-> ".join(parts) + ")"
 
 
+NEVER_TAG = "never"  # a tag no record carries
+
+
+def never():
+    """Return the engine's query that matches nothing (cheaply: one absent tag)."""
+    return compile_tags([[NEVER_TAG]])
+
+
 def compile_query(terms, *, names_only=False, fuzzy=False):
     """Return the engine's query string for terms (all must match).
 
-    names_only: every term must be found in the names (the name tier).
+    names_only: every term must be found in the names (the name tier). A term none
+    of whose alternatives can match (a prefix no indexed word starts with) makes
+    the query match nothing.
     """
     postgres = is_postgres()
     compiled = []
     for term in terms:
-        alternatives = list(term.alternatives)
+        alternatives = [a for a in term.alternatives if a.expansions != []]
         if fuzzy:
             alternatives += [text.Alternative([word]) for word in term.fuzzy]
+        if not alternatives:
+            return never()
         if postgres:
             mark = NAME_MARK if names_only else ""
             parts = [_tsquery_alternative(a, mark) for a in alternatives]
@@ -668,14 +680,30 @@ def compile_tags(groups):
 def both(*parts):
     """Return the engine's query matching every part (empty parts left out)."""
     parts = [p for p in parts if p]
+    if never() in parts:
+        return never()
     joiner = " & " if is_postgres() else " AND "
     return joiner.join(f"({p})" for p in parts)
 
 
 def but_not(query, excluded):
+    if query == never() or excluded == never():
+        return query
     if is_postgres():
         return f"({query}) & !({excluded})"
     return f"({query}) NOT ({excluded})"
+
+
+def _pg_match(query):
+    """Return (SQL condition, params) for doc matching a PostgreSQL tsquery.
+
+    A phrase (a <-> b) cannot skip through the index as words can; the index is
+    given the words (a & b) and the phrase is checked on what that finds.
+    """
+    loose = query.replace(" <-> ", " & ")
+    if loose == query:
+        return "doc @@ %s::tsquery", [query]
+    return "doc @@ %s::tsquery AND doc @@ %s::tsquery", [loose, query]
 
 
 def match_sql(model, query, names_only=False):
@@ -684,10 +712,8 @@ def match_sql(model, query, names_only=False):
     query is compiled with the same names_only (which the query itself carries).
     """
     if is_postgres():
-        return (
-            f"SELECT record_id FROM {table(model)} WHERE doc @@ %s::tsquery",
-            [query],
-        )
+        condition, params = _pg_match(query)
+        return f"SELECT record_id FROM {table(model)} WHERE {condition}", params
     return f"SELECT rid FROM {table(model)} WHERE {table(model)} MATCH %s", [query]
 
 
@@ -699,6 +725,8 @@ def matching(model, query, limit, ordered=False, walk=False):
     hands the matches over in name order (after reading them all).
     """
     name = table(model)
+    if query == never():
+        return []
     if not is_postgres():
         order = " ORDER BY rowid" if ordered else ""
         sql = f"SELECT rid FROM {name} WHERE {name} MATCH %s{order} LIMIT %s"
@@ -708,12 +736,13 @@ def matching(model, query, limit, ordered=False, walk=False):
     order = ""
     if ordered:
         order = " ORDER BY ord |=> 0" if has_rum() and not walk else " ORDER BY ord"
-    sql = f"SELECT record_id FROM {name} WHERE doc @@ %s::tsquery{order} LIMIT %s"
+    condition, params = _pg_match(query)
+    sql = f"SELECT record_id FROM {name} WHERE {condition}{order} LIMIT %s"
     with transaction.atomic(), connection.cursor() as cursor:
         if walk:
             cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(sql, [query, limit])
+        cursor.execute(sql, [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -732,15 +761,38 @@ def first_place(model, pks):
     return (first or 0) / max(last or 1, 1)
 
 
+def estimated_matches(model, query):
+    """Return the engine's own guess of how many records match query (PostgreSQL:
+    the planner's, from its statistics), or None where it has none (SQLite)."""
+    if not is_postgres() or query == never():
+        return None
+    # The words alone: the planner takes a phrase's words to be independent, which
+    # in a phrase they are not, and would guess far too few.
+    loose = query.replace(" <-> ", " | ")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table(model)}"
+            " WHERE doc @@ %s::tsquery",
+            [loose],
+        )
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        import json
+
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
 def count_matching(model, query, limit):
     """Return how many records match query, counting no further than limit."""
     name = table(model)
     if is_postgres():
-        inner = f"SELECT 1 FROM {name} WHERE doc @@ %s::tsquery LIMIT %s"
+        condition, params = _pg_match(query)
+        inner = f"SELECT 1 FROM {name} WHERE {condition} LIMIT %s"
     else:
-        inner = f"SELECT 1 FROM {name} WHERE {name} MATCH %s LIMIT %s"
+        inner, params = f"SELECT 1 FROM {name} WHERE {name} MATCH %s LIMIT %s", [query]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({inner}) AS found", [query, limit])
+        cursor.execute(f"SELECT COUNT(*) FROM ({inner}) AS found", [*params, limit])
         return cursor.fetchone()[0]
 
 
@@ -752,9 +804,11 @@ def among(model, query, pks):
     name = table(model)
     with connection.cursor() as cursor:
         if is_postgres():
+            # Checked row by row (IS TRUE keeps the planner from the text index,
+            # which would read every match of the query instead of these few).
             cursor.execute(
                 f"SELECT record_id FROM {name} WHERE record_id IN ({marks})"
-                " AND doc @@ %s::tsquery ORDER BY ord",
+                " AND (doc @@ %s::tsquery) IS TRUE ORDER BY ord",
                 [*pks, query],
             )
             return [row[0] for row in cursor.fetchall()]

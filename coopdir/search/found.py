@@ -27,11 +27,12 @@ from .facets import FacetCounts, label_rows
 EXACT_LIMIT = 1000
 # Past EXACT_LIMIT, the sample level taken is the shallowest holding no more
 # matches than this (so it holds about a quarter as many or more).
-# Past EXACT_LIMIT the sample aimed at holds about SAMPLE_TARGET matches; one
-# holding more than WIDE_SAMPLE or fewer than MIN_SAMPLE is replaced by the next.
-SAMPLE_TARGET = 200
-WIDE_SAMPLE = 800
+# Past EXACT_LIMIT the count is estimated from the deepest sample holding at least
+# MIN_SAMPLE matches (reads stop at WIDE_SAMPLE); the search for it starts where
+# about SAMPLE_TARGET are expected.
 MIN_SAMPLE = 50
+SAMPLE_TARGET = 100
+WIDE_SAMPLE = 1000
 # PostgreSQL reads a record in name order about twice as fast as it sorts a match.
 WALK = 0.45
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
@@ -146,12 +147,14 @@ class Found:
         seen = set(exact)
         complete = True
         for rank, query in self.tiers():
+            if query == engine.never():
+                continue
             if len(found) >= stop:
                 complete = False
                 break
             want = stop - len(found) + len(seen)
             pks = engine.matching(
-                self.model, query, want, ordered=True, walk=self._walk()
+                self.model, query, want, ordered=True, walk=self._walk(query)
             )
             complete = complete and len(pks) < want
             found += [(pk, rank) for pk in pks if pk not in seen][: stop - len(found)]
@@ -160,18 +163,23 @@ class Found:
         self._ranked_all = complete and len(found) < stop
         return found[:stop]
 
-    def _walk(self):
-        """PostgreSQL: whether to find the page by reading records in name order.
+    def _walk(self, tier):
+        """PostgreSQL: whether to find a tier's page by reading records in name
+        order (and checking each) rather than by sorting all its matches.
 
-        Worth it when the matches are many and the first lies early in name order
-        (read that far, versus reading every match): the count's sample says both.
+        Worth it when the tier's matches are many and the first lies early in name
+        order: the count's sample, narrowed to the tier, says both.
         """
         if not engine.is_postgres():
             return False
-        count, approximate, _scale, sample = self._counted(self.match())
+        _count, approximate, scale, sample = self._counted(self.match())
         if not approximate:
             return False
-        return engine.first_place(self.model, sample) * self._total() < WALK * count
+        in_tier = engine.among(self.model, tier, sample)
+        if len(in_tier) < 2:
+            return False  # few matches: sorting them is cheap
+        first = engine.first_place(self.model, in_tier[:1])
+        return first * self._total() < WALK * len(in_tier) * scale
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
@@ -223,61 +231,73 @@ class Found:
         the matches counted (all of them, or a sample), scale what each stands for.
 
         Up to EXACT_LIMIT matches are counted. Past it, the count is estimated from
-        a sample level L (about 1 record in 4**L): the first level tried follows
-        from the directory's totals of the filters' values, then deeper while a
-        sample holds more than WIDE_SAMPLE matches, shallower while fewer than
-        MIN_SAMPLE. Every step depends on the data alone, so every engine takes
-        the same ones and estimates alike; deep samples are short to read.
+        sample level L (about 1 record in 4**L, fixed by a hash of the pk): the
+        deepest level holding at least MIN_SAMPLE matches. That level is a fact of
+        the data, so every engine estimates alike; where the search for it starts
+        (the engine's own guess of the count, or the directory's totals) decides
+        only how many samples are read. Deeper samples are shorter reads.
         """
         if not query:
             return self._total(), False, 1, []
         if query in self._counts:
             return self._counts[query]
-        deepest = engine.SAMPLE_LEVELS
-        guess = self._filtered_share(without) * self._total()
-        level = self._level_for(guess)
-        tried = {}
-        while True:
-            if level == 0:
-                pks = self.matches(query)
-                if len(pks) <= EXACT_LIMIT:
-                    self._counts[query] = (len(pks), False, 1, pks)
-                    return self._counts[query]
-                tried[0] = len(pks)
-                level = min(lvl for lvl in range(1, deepest + 1) if lvl not in tried)
-                continue
-            read = self.matches(sampled(query, level), WIDE_SAMPLE + 1)
-            tried[level] = len(read)
-            if len(read) > WIDE_SAMPLE and level < deepest and level + 1 not in tried:
-                level += 1
-                continue
-            if len(read) < MIN_SAMPLE:
-                # Too few to go by: jump as many levels as the shortfall says.
-                lower = level - math.ceil(math.log(MIN_SAMPLE / max(len(read), 0.5), 4))
-                lower = max(lower, 0)
-                while lower in tried and lower < level:
-                    lower += 1
-                if lower < level:
-                    level = lower
-                    continue
-            break
-        scale = 4**level
-        estimate = len(read) * scale
-        if estimate <= 4 * EXACT_LIMIT and 0 not in tried:
-            pks = self.matches(query)  # few enough to count exactly, cheaply
+        guess = engine.estimated_matches(self.model, query)
+        if guess is None:
+            guess = self._filtered_share(without) * self._total()
+        if guess <= EXACT_LIMIT / 2:
+            pks = self.matches(query)  # likely few: try counting them outright
             if len(pks) <= EXACT_LIMIT:
                 self._counts[query] = (len(pks), False, 1, pks)
                 return self._counts[query]
-        estimate = max(estimate, EXACT_LIMIT + 1)
+        level = self._deepest_sample(query, self._level_for(guess))
+        read = self._sample(query, level) if level else []
+        # An estimate this low may stand for a count within the limit (a sample of
+        # MIN_SAMPLE or more errs by far less than half): count outright.
+        if len(read) * 4**level <= 1.5 * EXACT_LIMIT:
+            pks = self.matches(query)  # few enough to count exactly, cheaply
+            if len(pks) <= EXACT_LIMIT or not level:
+                self._counts[query] = (len(pks), len(pks) > EXACT_LIMIT, 1, pks)
+                return self._counts[query]
+        scale = 4**level
+        estimate = max(len(read) * scale, EXACT_LIMIT + 1)
         self._counts[query] = (estimate, True, scale, read)
         return self._counts[query]
 
+    def _sample(self, query, level):
+        return self.matches(sampled(query, level), WIDE_SAMPLE + 1)
+
+    def _deepest_sample(self, query, level):
+        """Return the deepest sample level holding at least MIN_SAMPLE matches of
+        query (0 when none does), searching from level."""
+        deepest = engine.SAMPLE_LEVELS
+        counts = {}
+        while True:
+            counts[level] = len(self._sample(query, level))
+            enough = [lvl for lvl, n in counts.items() if n >= MIN_SAMPLE]
+            few = [lvl for lvl, n in counts.items() if n < MIN_SAMPLE]
+            last_enough = max(enough, default=0)
+            first_few = min(few, default=deepest + 1)
+            if first_few == last_enough + 1:
+                return last_enough
+            if enough and first_few > deepest:
+                # Deeper, until too few: jump to where twice the minimum is expected.
+                n = counts[last_enough]
+                step = math.floor(math.log(max(n / (2 * MIN_SAMPLE), 1), 4))
+                if n > WIDE_SAMPLE:
+                    step = max(step, 2)  # the read stopped short: more are there
+                level = min(deepest, last_enough + max(step, 1))
+            elif enough:
+                level = (last_enough + first_few) // 2
+            else:
+                # Too few so far: jump shallower, to where the minimum is expected.
+                n = max(counts[first_few], 0.5)
+                level = first_few - 1
+                while level > 1 and n * 4 ** (first_few - level) < MIN_SAMPLE:
+                    level -= 1
+
     def _level_for(self, expected):
-        """Return the sample level expected to hold about SAMPLE_TARGET matches
-        (0: the matches themselves, when few are expected)."""
-        if expected <= EXACT_LIMIT:
-            return 0
-        level = math.ceil(math.log(expected / SAMPLE_TARGET, 4))
+        """Return the sample level expected to hold about SAMPLE_TARGET matches."""
+        level = math.ceil(math.log(max(expected, 1) / SAMPLE_TARGET, 4))
         return min(max(level, 1), engine.SAMPLE_LEVELS)
 
     def _filtered_share(self, without=()):
@@ -375,13 +395,18 @@ def grouped(model, pks, facets):
     if not pks:
         return []
     facet_marks = ", ".join(["%s"] * len(facets))
-    pk_marks = ", ".join(["%s"] * len(pks))
+    if engine.is_postgres():
+        # One array parameter: a list of a thousand costs PostgreSQL more to plan.
+        pk_condition, pk_params = "record_id = ANY(%s)", [list(pks)]
+    else:
+        pk_condition = "record_id IN (" + ", ".join(["%s"] * len(pks)) + ")"
+        pk_params = list(pks)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
-            f" AND facet IN ({facet_marks}) AND record_id IN ({pk_marks})"
+            f" AND facet IN ({facet_marks}) AND {pk_condition}"
             " GROUP BY facet, value",
-            [engine.kind(model), *facets, *pks],
+            [engine.kind(model), *facets, *pk_params],
         )
         return cursor.fetchall()
 
@@ -416,18 +441,23 @@ class QuerysetFound:
     def __len__(self):
         return self.count()
 
-    def _walk(self):
-        """PostgreSQL: whether to find the page by reading records in name order.
+    def _walk(self, tier):
+        """PostgreSQL: whether to find a tier's page by reading records in name
+        order (and checking each) rather than by sorting all its matches.
 
-        Worth it when the matches are many and the first lies early in name order
-        (read that far, versus reading every match): the count's sample says both.
+        Worth it when the tier's matches are many and the first lies early in name
+        order: the count's sample, narrowed to the tier, says both.
         """
         if not engine.is_postgres():
             return False
-        count, approximate, _scale, sample = self._counted(self.match())
+        _count, approximate, scale, sample = self._counted(self.match())
         if not approximate:
             return False
-        return engine.first_place(self.model, sample) * self._total() < WALK * count
+        in_tier = engine.among(self.model, tier, sample)
+        if len(in_tier) < 2:
+            return False  # few matches: sorting them is cheap
+        first = engine.first_place(self.model, in_tier[:1])
+        return first * self._total() < WALK * len(in_tier) * scale
 
     def __getitem__(self, key):
         return self.queryset[key]

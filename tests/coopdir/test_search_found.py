@@ -245,9 +245,8 @@ def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
     )
     OrganisationFactory.create_batch(100, name="Harbour Fishing Union", hq_country="KE")
     monkeypatch.setattr(found_module, "EXACT_LIMIT", 50)
-    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 20)
-    monkeypatch.setattr(found_module, "WIDE_SAMPLE", 80)
     monkeypatch.setattr(found_module, "MIN_SAMPLE", 10)
+    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 20)
     found, orm = both_ways(
         OrganisationFilter, Organisation.objects.published(), {"q": "harbour"}
     )
