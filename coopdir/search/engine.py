@@ -738,10 +738,14 @@ def matching(model, query, limit, ordered=False, walk=False):
         order = " ORDER BY ord |=> 0" if has_rum() and not walk else " ORDER BY ord"
     condition, params = _pg_match(query)
     sql = f"SELECT record_id FROM {name} WHERE {condition}{order} LIMIT %s"
+    if not walk:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
     with transaction.atomic(), connection.cursor() as cursor:
-        if walk:
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
+        # Settings for this read only (SET LOCAL ends with the transaction).
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(sql, [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 

@@ -241,7 +241,9 @@ class Found:
             return self._total(), False, 1, []
         if query in self._counts:
             return self._counts[query]
-        guess = engine.estimated_matches(self.model, query)
+        # A directory this small is counted outright; otherwise ask the engine.
+        small = self._total() <= EXACT_LIMIT
+        guess = None if small else engine.estimated_matches(self.model, query)
         if guess is None:
             guess = self._filtered_share(without) * self._total()
         if guess <= EXACT_LIMIT / 2:
