@@ -246,8 +246,8 @@ class Found:
         guess = None if small else engine.estimated_matches(self.model, query)
         if guess is None:
             guess = self._filtered_share(without) * self._total()
-        if guess <= EXACT_LIMIT / 2:
-            pks = self.matches(query)  # likely few: try counting them outright
+        if guess <= 4 * EXACT_LIMIT:
+            pks = self.matches(query)  # maybe few: try counting them outright
             if len(pks) <= EXACT_LIMIT:
                 self._counts[query] = (len(pks), False, 1, pks)
                 return self._counts[query]

@@ -310,3 +310,58 @@ def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
         OrganisationFilter, Organisation.objects.all(), {"q": "beta"}
     )
     assert [r.pk for r in found[0:50]] == list(orm.values_list("pk", flat=True))
+
+
+# The same ranked results from the page and the API, on every engine: these lists
+# are literal, so the SQLite and the PostgreSQL runs of the suite both check them.
+SEED_RANKINGS = {
+    "council": ["ccpit", "acfsmc-council", "acfsmc", "cccme", "cica"],
+    "供销": [
+        "acfsmc",
+        "china-supply-marketing-group",
+        "acfsmc-council",
+        "acfsmc-supervisory-board",
+    ],
+    "chamber commerce": ["cccme"],
+    "china": [
+        "acfsmc",
+        "bank-of-china",
+        "cccme",
+        "ccpit",
+        "china-supply-marketing-group",
+        "acfsmc-council",
+        "gov-cn",
+        "mofcom",
+        "acfsmc-supervisory-board",
+        "business-finland",
+        "cosco",
+        "ek",
+        "confindustria",
+        "genertec",
+        "gov-california",
+        "huawei",
+        "ice",
+        "pirelli",
+    ],
+    "coop": [
+        "acfsmc",
+        "acfsmc-council",
+        "ica",
+        "acfsmc-supervisory-board",
+        "business-finland",
+        "cccme",
+        "ek",
+        "gov-california",
+        "ica-development",
+        "ica-gender",
+    ],
+}
+
+
+@pytest.mark.parametrize("query", SEED_RANKINGS)
+def test_pages_and_api_rank_the_seed_alike_on_every_engine(client, seeded, query):
+    expected = SEED_RANKINGS[query]
+    page = client.get("/organisations/", {"q": query})
+    api = client.get("/api/v1/organisations/", {"q": query, "page_size": 100})
+    assert [r.slug for r in page.context["results"]][: len(expected)] == expected
+    assert [r["slug"] for r in api.json()["results"]][: len(expected)] == expected
