@@ -787,6 +787,33 @@ def estimated_matches(model, query):
     return plan[0]["Plan"]["Plan Rows"]
 
 
+def document_counts(model, words, prefixes=()):
+    """SQLite: return {word: records holding it} for words, and {prefix: records
+    holding any word so starting} for prefixes, from FTS5's own vocabulary."""
+    vocab = f"temp.{table(model)}_vocab"
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {vocab}"
+            f" USING fts5vocab(main, {table(model)}, 'row')"
+        )
+        words = sorted(set(words))
+        for start in range(0, len(words), 500):
+            chunk = words[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT term, doc FROM {vocab} WHERE term IN ({marks})", chunk
+            )
+            found.update(cursor.fetchall())
+        for prefix in set(prefixes):
+            cursor.execute(
+                f"SELECT SUM(doc) FROM {vocab} WHERE term >= %s AND term < %s",
+                [prefix, prefix + "\uffff"],
+            )
+            found[prefix] = cursor.fetchone()[0] or 0
+    return found
+
+
 def count_matching(model, query, limit):
     """Return how many records match query, counting no further than limit."""
     name = table(model)

@@ -245,7 +245,7 @@ class Found:
         small = self._total() <= EXACT_LIMIT
         guess = None if small else engine.estimated_matches(self.model, query)
         if guess is None:
-            guess = self._filtered_share(without) * self._total()
+            guess = self._word_share() * self._filtered_share(without) * self._total()
         if guess <= 4 * EXACT_LIMIT:
             pks = self.matches(query)  # maybe few: try counting them outright
             if len(pks) <= EXACT_LIMIT:
@@ -301,6 +301,40 @@ class Found:
         """Return the sample level expected to hold about SAMPLE_TARGET matches."""
         level = math.ceil(math.log(max(expected, 1) / SAMPLE_TARGET, 4))
         return min(max(level, 1), engine.SAMPLE_LEVELS)
+
+    def _word_share(self):
+        """SQLite: the share of records the words would keep if they were
+        independent, from FTS5's vocabulary (PostgreSQL's planner guesses itself)."""
+        if engine.is_postgres() or not self.terms:
+            return 1.0
+        alternatives = [
+            [a for a in term.alternatives if a.expansions != []]
+            + [text.Alternative([word]) for word in term.fuzzy]
+            for term in self.terms
+        ]
+        words, prefixes = set(), set()
+        for alternative in (a for alts in alternatives for a in alts):
+            words.update(alternative.tokens[:-1])
+            if alternative.prefix and alternative.expansions:
+                words.update(alternative.expansions)
+            elif alternative.prefix:
+                prefixes.add(alternative.tokens[-1])
+            else:
+                words.add(alternative.tokens[-1])
+        counts = engine.document_counts(self.model, words, prefixes)
+        total = max(self._total(), 1)
+        share = 1.0
+        for alts in alternatives:
+            found = 0
+            for a in alts:
+                last = a.tokens[-1]
+                if a.prefix and a.expansions:
+                    tail = sum(counts.get(w, 0) for w in a.expansions)
+                else:
+                    tail = counts.get(last, 0)
+                found += min([tail, *(counts.get(t, 0) for t in a.tokens[:-1])])
+            share *= min(1.0, found / total)
+        return share
 
     def _filtered_share(self, without=()):
         """Return the share of the shown records the filters would keep if they
