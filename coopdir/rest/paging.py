@@ -38,7 +38,12 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
+        # Past 1,000 matches a search's count is estimated (coopdir.search.found).
+        estimate = bool(getattr(self.page.paginator.object_list, "approximate", False))
+        if self.request.accepted_renderer.format != "csv":
+            response.data["count_is_estimate"] = estimate
         if self.request.accepted_renderer.format == "csv":
+            response["X-Total-Count-Is-Estimate"] = "true" if estimate else "false"
             links = [
                 f'<{url}>; rel="{rel}"'
                 for rel, url in (
@@ -55,6 +60,11 @@ class Pagination(PageNumberPagination):
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)
         paginated["properties"]["facets"] = FACETS_SCHEMA
+        paginated["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "Whether count is an estimate: past 1,000 matches of a "
+            "search it is estimated from a sample (facet counts too).",
+        }
         return paginated
 
 

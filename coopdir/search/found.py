@@ -242,8 +242,10 @@ class Found:
         if query in self._counts:
             return self._counts[query]
         # A directory this small is counted outright; otherwise ask the engine.
-        small = self._total() <= EXACT_LIMIT
-        guess = None if small else engine.estimated_matches(self.model, query)
+        if self._total() <= EXACT_LIMIT:
+            guess = 0
+        else:
+            guess = engine.estimated_matches(self.model, query)
         if guess is None:
             guess = self._word_share() * self._filtered_share(without) * self._total()
         if guess <= 4 * EXACT_LIMIT:

@@ -365,3 +365,19 @@ def test_pages_and_api_rank_the_seed_alike_on_every_engine(client, seeded, query
     api = client.get("/api/v1/organisations/", {"q": query, "page_size": 100})
     assert [r.slug for r in page.context["results"]][: len(expected)] == expected
     assert [r["slug"] for r in api.json()["results"]][: len(expected)] == expected
+
+
+def test_the_api_says_when_a_count_is_an_estimate(client, monkeypatch):
+    OrganisationFactory.create_batch(120, name="Harbour Fishing Cooperative")
+    OrganisationFactory(name="Inland Dairy Union")
+    body = client.get("/api/v1/organisations/", {"q": "harbour"}).json()
+    assert body["count"] == 120 and body["count_is_estimate"] is False
+    monkeypatch.setattr(found_module, "EXACT_LIMIT", 20)
+    monkeypatch.setattr(found_module, "MIN_SAMPLE", 5)
+    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 10)
+    body = client.get("/api/v1/organisations/", {"q": "harbour", "facets": 1}).json()
+    assert body["count_is_estimate"] is True and body["count"] > 20
+    assert len(body["results"]) == 20  # the page itself is exact
+    page = client.get("/organisations/", {"q": "harbour"})
+    assert page.context["approximate"] is True
+    assert "About " in page.content.decode()
