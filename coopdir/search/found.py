@@ -248,8 +248,8 @@ class Found:
             guess = engine.estimated_matches(self.model, query)
         if guess is None:
             guess = self._word_share() * self._filtered_share(without) * self._total()
-        if guess <= 4 * EXACT_LIMIT:
-            pks = self.matches(query)  # maybe few: try counting them outright
+        if guess <= 1.5 * EXACT_LIMIT:
+            pks = self.matches(query)  # likely few: try counting them outright
             if len(pks) <= EXACT_LIMIT:
                 self._counts[query] = (len(pks), False, 1, pks)
                 return self._counts[query]
@@ -442,9 +442,11 @@ def grouped(model, pks, facets):
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
-            f" AND facet IN ({facet_marks}) AND {pk_condition}"
+            # IS TRUE: the facets filter the rows read, rather than multiplying
+            # the index look-ups (one per record and facet) as a key condition.
+            f" AND {pk_condition} AND (facet IN ({facet_marks})) IS TRUE"
             " GROUP BY facet, value",
-            [engine.kind(model), *facets, *pk_params],
+            [engine.kind(model), *pk_params, *facets],
         )
         return cursor.fetchall()
 
