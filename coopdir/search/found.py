@@ -35,6 +35,9 @@ SAMPLE_TARGET = 100
 WIDE_SAMPLE = 1000
 # PostgreSQL reads a record in name order about twice as fast as it sorts a match.
 WALK = 0.45
+# PostgreSQL: up to this many matches are found by GIN and sorted, not read in
+# order from RUM.
+FEW = 3000
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 _MEMO = {}
 
@@ -153,8 +156,14 @@ class Found:
                 complete = False
                 break
             want = stop - len(found) + len(seen)
+            walk = self._walk(query)
             pks = engine.matching(
-                self.model, query, want, ordered=True, walk=self._walk(query)
+                self.model,
+                query,
+                want,
+                ordered=True,
+                walk=walk,
+                few=not walk and self._few(),
             )
             complete = complete and len(pks) < want
             found += [(pk, rank) for pk in pks if pk not in seen][: stop - len(found)]
@@ -162,6 +171,12 @@ class Found:
         self._ranked = found
         self._ranked_all = complete and len(found) < stop
         return found[:stop]
+
+    def _few(self):
+        """PostgreSQL: whether the matches are few enough to sort (a few thousand)."""
+        if not engine.is_postgres():
+            return False
+        return self._counted(self.match())[0] <= FEW
 
     def _walk(self, tier):
         """PostgreSQL: whether to find a tier's page by reading records in name
@@ -480,6 +495,12 @@ class QuerysetFound:
 
     def __len__(self):
         return self.count()
+
+    def _few(self):
+        """PostgreSQL: whether the matches are few enough to sort (a few thousand)."""
+        if not engine.is_postgres():
+            return False
+        return self._counted(self.match())[0] <= FEW
 
     def _walk(self, tier):
         """PostgreSQL: whether to find a tier's page by reading records in name
