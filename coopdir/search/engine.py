@@ -738,20 +738,22 @@ def matching(model, query, limit, ordered=False, walk=False, few=False):
         with connection.cursor() as cursor:
             cursor.execute(sql, [query, limit])
             return [row[0] for row in cursor.fetchall()]
-    order = ""
+    order, rum = "", False
     if ordered:
         rum = has_rum() and not walk and not few
         order = " ORDER BY ord |=> 0" if rum else " ORDER BY ord"
     condition, params = _pg_match(query)
     sql = f"SELECT record_id FROM {name} WHERE {condition}{order} LIMIT %s"
-    if not walk:
+    if not (walk or rum):
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, limit])
             return [row[0] for row in cursor.fetchall()]
     with transaction.atomic(), connection.cursor() as cursor:
-        # Settings for this read only (SET LOCAL ends with the transaction).
+        # Settings for this read only (SET LOCAL ends with the transaction): read
+        # in order from the B-tree (walk) or from RUM, not GIN's bitmap and a sort.
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
+        if walk:
+            cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(sql, [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
