@@ -741,7 +741,16 @@ def matching(model, query, limit, ordered=False, walk=False, few=False):
     order, rum = "", False
     if ordered:
         rum = has_rum() and not walk and not few
-        order = " ORDER BY ord |=> 0" if rum else " ORDER BY ord"
+        if rum:
+            order = " ORDER BY ord |=> 0"
+        elif few:
+            # ord + 0: the B-tree on ord cannot hand this order over, so the
+            # planner finds the few matches (GIN) and sorts them, rather than
+            # reading records in name order until enough match — a long way when
+            # the matches' names cluster far into the alphabet.
+            order = " ORDER BY ord + 0"
+        else:
+            order = " ORDER BY ord"
     condition, params = _pg_match(query)
     sql = f"SELECT record_id FROM {name} WHERE {condition}{order} LIMIT %s"
     if not (walk or rum):
