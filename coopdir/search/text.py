@@ -33,6 +33,9 @@ FUZZY_MIN_LENGTH = 5
 # (every indexed token this long is in the vocabulary): the engines then read a few
 # words' lists lazily, page first, instead of merging every word's with the prefix.
 EXPAND_MIN = 3
+# A phrase is matched on its first MAX_PHRASE words (a longer one is pasted text, and
+# checking it position by position on every candidate costs seconds at scale).
+MAX_PHRASE = 12
 
 
 def fold(text):
@@ -129,19 +132,21 @@ def parse(query):
     folded = fold(query)
     for index, part in enumerate(QUOTED.split(folded)):
         if index % 2:  # inside quotes: one phrase, exact words
-            phrase = tokens(part)
+            phrase = tokens(part)[:MAX_PHRASE]
             if phrase:
                 terms.append(Term([Alternative(phrase)], text=part))
             continue
         for chunk in _split_cjk(part).split():
-            words = tokens(chunk)
+            words = tokens(chunk)[:MAX_PHRASE]
             if not words:
                 continue
             if CJK_RUN.fullmatch(chunk):
                 alternatives = [Alternative(words, prefix=len(chunk) == 1)]
                 terms.append(Term(alternatives, text=chunk))
                 continue
-            alternatives = [Alternative(words, prefix=True)]
+            # A word of one or two letters is taken as typed: as a prefix it
+            # would stand for a large part of the vocabulary.
+            alternatives = [Alternative(words, prefix=len(words[-1]) >= EXPAND_MIN)]
             if len(words) > 1:
                 alternatives.append(Alternative(["".join(words)[:MAX_TOKEN]]))
             terms.append(Term(alternatives, text=chunk))
