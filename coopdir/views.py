@@ -24,6 +24,7 @@ from organisations.models import Organisation, OrganisationCountry, Sector, Stat
 from organisations.regions import REGION_BY_COUNTRY, Region
 
 from . import search
+from .search.found import Merged
 
 TYPES = {"organisation": (Organisation, OrganisationFilter)}
 TYPES["mechanism"] = (Mechanism, MechanismFilter)
@@ -232,34 +233,6 @@ def sorted_hits(hits, ordering):
     return records
 
 
-class RelevancePage:
-    """The results of several record types as one list, best first, ties by name:
-    each type is asked for only as many of its best records as a page needs."""
-
-    def __init__(self, founds):
-        self.founds = list(founds)
-        self.approximate = False
-        # The query as the index saw it (each type planned the same words).
-        self.terms = next((f.terms for f in self.founds if f.terms), None)
-
-    def count(self):
-        total = sum(found.count() for found in self.founds)
-        self.approximate = any(found.approximate for found in self.founds)
-        return total
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, key):
-        if not isinstance(key, slice):
-            return self[key : key + 1][0]
-        records = [record for found in self.founds for record in found[: key.stop]]
-        records.sort(
-            key=lambda r: (-getattr(r, "search_rank", 0), r.name, r._meta.label, r.pk)
-        )
-        return records[key]
-
-
 def search_page(request):
     params, messages = clean_params(request.GET)
     messages += validate_unified(params)
@@ -276,7 +249,7 @@ def search_page(request):
     else:
         # Relevance order: fetch only as many of the best hits as the page needs.
         founds = type_founds(params)
-        records = RelevancePage(founds.values())
+        records = Merged(founds.values())
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = {
         ("kind", value): str(label)

@@ -42,6 +42,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from . import engine, text
+from .found import Merged
 
 MAX_QUERY_LENGTH = 500
 MAX_FUZZY_WORDS = 6
@@ -184,38 +185,23 @@ class CachedCountPaginator(Paginator):
         return super().count
 
 
-class RankedHits:
-    """The ranked hits of several querysets, fetched only as far as a page asks for.
-
-    Each queryset (narrowed to what the caller may see) is searched from the index
-    alone (coopdir.search.found); a slice asks each for its best `stop` hits only.
-    """
+class RankedHits(Merged):
+    """The ranked hits of query in several querysets (each narrowed to what the
+    caller may see) as [(record, rank)], fetched only as far as a page asks for."""
 
     def __init__(self, query, querysets):
         from .found import find
 
         self.query = query
-        self.founds = [find(queryset, query) for queryset in querysets]
-        self.approximate = False
-
-    def count(self):
-        total = sum(found.count() for found in self.founds)
-        self.approximate = any(found.approximate for found in self.founds)
-        return total
-
-    def __len__(self):
-        return self.count()
+        super().__init__(find(queryset, query) for queryset in querysets)
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self[key : key + 1][0]
-        hits = [
+        return [
             (record, getattr(record, "search_rank", 0))
-            for found in self.founds
-            for record in found[: key.stop]
+            for record in super().__getitem__(key)
         ]
-        hits.sort(key=lambda hit: (-hit[1], hit[0].name, hit[0]._meta.label, hit[0].pk))
-        return hits[key]
 
 
 def suggest(query):

@@ -831,19 +831,6 @@ def document_counts(model, words, prefixes=()):
     return found
 
 
-def count_matching(model, query, limit):
-    """Return how many records match query, counting no further than limit."""
-    name = table(model)
-    if is_postgres():
-        condition, params = _pg_match(query)
-        inner = f"SELECT 1 FROM {name} WHERE {condition} LIMIT %s"
-    else:
-        inner, params = f"SELECT 1 FROM {name} WHERE {name} MATCH %s LIMIT %s", [query]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({inner}) AS found", [*params, limit])
-        return cursor.fetchone()[0]
-
-
 def among(model, query, pks):
     """Return which of pks (a few) match query, in name order."""
     if not pks:

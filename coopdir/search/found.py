@@ -496,30 +496,6 @@ class QuerysetFound:
     def __len__(self):
         return self.count()
 
-    def _few(self):
-        """PostgreSQL: whether the matches are few enough to sort (a few thousand)."""
-        if not engine.is_postgres():
-            return False
-        return self._counted(self.match())[0] <= FEW
-
-    def _walk(self, tier):
-        """PostgreSQL: whether to find a tier's page by reading records in name
-        order (and checking each) rather than by sorting all its matches.
-
-        Worth it when the tier's matches are many and the first lies early in name
-        order: the count's sample, narrowed to the tier, says both.
-        """
-        if not engine.is_postgres():
-            return False
-        _count, approximate, scale, sample = self._counted(self.match())
-        if not approximate:
-            return False
-        in_tier = engine.among(self.model, tier, sample)
-        if len(in_tier) < 2:
-            return False  # few matches: sorting them is cheap
-        first = engine.first_place(self.model, in_tier[:1])
-        return first * self._total() < WALK * len(in_tier) * scale
-
     def __getitem__(self, key):
         return self.queryset[key]
 
@@ -533,6 +509,35 @@ class QuerysetFound:
         parts = [facet_counts(self.queryset, rest)] if rest else []
         parts += [facet_counts(self.without(f), [f]) for f in own]
         return _merged(parts, facets)
+
+
+class Merged:
+    """The results of several record types (Found or QuerysetFound) as one list,
+    best first, ties by name: each is asked for only as many records as a page
+    needs. Slices are records; the pages and the API's search build on this."""
+
+    def __init__(self, founds):
+        self.founds = list(founds)
+        self.approximate = False
+        # The query as the index saw it (each type planned the same words).
+        self.terms = next((f.terms for f in self.founds if f.terms), None)
+
+    def count(self):
+        total = sum(found.count() for found in self.founds)
+        self.approximate = any(found.approximate for found in self.founds)
+        return total
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        records = [record for found in self.founds for record in found[: key.stop]]
+        records.sort(
+            key=lambda r: (-getattr(r, "search_rank", 0), r.name, r._meta.label, r.pk)
+        )
+        return records[key]
 
 
 def base_statuses(queryset):
