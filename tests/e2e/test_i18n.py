@@ -1,14 +1,12 @@
 """The Chinese interface in Chromium: the switcher without JavaScript, phones, axe."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
+
+from .checks import overflow, serious_violations
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(settings.BASE_DIR, "static", "vendor", "axe-core", "axe.min.js")
 CHINESE_PAGES = [
     "/",
     "/organisations/?country=FI",
@@ -16,13 +14,6 @@ CHINESE_PAGES = [
     "/mechanisms/china-finland/",
     "/search/?q=zzzz-nothing",
 ]
-
-
-def overflow(page):
-    return page.evaluate(
-        "() => document.documentElement.scrollWidth - "
-        "document.documentElement.clientWidth"
-    )
 
 
 def test_a_phone_visitor_switches_to_chinese_and_back_without_javascript(
@@ -69,15 +60,5 @@ def test_chinese_pages_pass_axe_and_fit_a_phone(browser, live_server, directory,
     page.goto(live_server.url + path)
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert overflow(page) <= 0
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, "
-        "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
-    )
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []
     context.close()

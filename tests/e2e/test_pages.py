@@ -1,15 +1,14 @@
 """The public pages driven in Chromium: a visitor's journey, accessibility, phones."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
+
+from .checks import overflow, serious_violations
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(settings.BASE_DIR, "static", "vendor", "axe-core", "axe.min.js")
 PAGES = [
     "/",
     "/organisations/",
@@ -74,17 +73,7 @@ def test_pages_have_no_serious_accessibility_violations(
     page, live_server, directory, path
 ):
     page.goto(live_server.url + path)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, "
-        "{runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})"
-    )
-    serious = [
-        (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_violations(page) == []
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -93,11 +82,7 @@ def test_pages_fit_a_390px_phone_without_horizontal_scroll(
 ):
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(live_server.url + path)
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - "
-        "document.documentElement.clientWidth"
-    )
-    assert overflow <= 0
+    assert overflow(page) <= 0
 
 
 def test_the_skip_link_and_focus_are_visible(page, live_server, directory):
@@ -127,19 +112,8 @@ def test_the_seeded_pages_pass_axe_and_fit_a_phone(page, live_server, seeded_liv
     page.set_viewport_size({"width": 390, "height": 844})
     for path in SEEDED_PAGES:
         page.goto(live_server.url + path)
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run()")
-        serious = [
-            (path, v["id"])
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == []
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - "
-            "document.documentElement.clientWidth"
-        )
-        assert (path, overflow) == (path, 0)
+        assert (path, serious_violations(page, options=None)) == (path, [])
+        assert (path, overflow(page)) == (path, 0)
 
 
 def test_a_visitor_answers_the_seed_questions_in_two_clicks(
