@@ -5,6 +5,7 @@ Without any environment a local SQLite development set-up runs with DEBUG on.
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -31,16 +32,26 @@ def env_list(name, default=""):
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# Commands that only read the code (models, migrations) and never serve, sign or
+# store anything may run without a key, so a clean checkout can be checked.
+OFFLINE_COMMANDS = {"makemigrations", "check", "showmigrations"}
+OFFLINE = os.path.basename(sys.argv[0]) == "manage.py" and (
+    sys.argv[1:2] and sys.argv[1] in OFFLINE_COMMANDS
+)
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(
-        "test_settings"
+    if (
+        not DEBUG
+        and not OFFLINE
+        and not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("test_settings")
     ):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off "
             "(set DEBUG=1 for local development)."
         )
-    # A throwaway key for development and tests: sessions do not outlive the process.
+    # A throwaway key for development, tests and offline commands: sessions do not
+    # outlive the process.
     SECRET_KEY = secrets.token_urlsafe(50)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
