@@ -2,8 +2,8 @@
 
 Each document gains tags (status, kind, scope, countries, regions, sectors, sample
 buckets); each record a place in name order (``coopdir_search_order``) that keys
-its index row (the FTS5 rowid; on PostgreSQL a column the RUM index carries, when
-the rum extension is installed); and the directory's facet totals per status are
+its index row (the FTS5 rowid; on PostgreSQL a column, indexed with the text since
+0007); and the directory's facet totals per status are
 kept up to date (``coopdir_search_total``), so the landing view reads a few rows.
 """
 
@@ -46,11 +46,6 @@ def create(apps, schema_editor):
                 f"CREATE VIRTUAL TABLE {table} USING fts5(rid UNINDEXED, names, body,"
                 " tags, tokenize = 'unicode61 remove_diacritics 0', prefix = '2 3 4 5')"
             )
-    if postgres:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'rum'")
-            if cursor.fetchone():
-                cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
     from coopdir.search import engine
     from coopdir.search.rebuild import rebuild, record_models
 

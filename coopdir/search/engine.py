@@ -12,8 +12,8 @@ engines, plain tables: ``coopdir_search_key`` (whole names, for exact hits),
 Every document also carries tags: its status, kind, scope, countries, regions,
 sectors and sample buckets, so that a search with filters is one query of the index
 alone. Each record's row is keyed by ``ord``, its place in name order (the FTS5
-rowid; an attached column of the RUM index on PostgreSQL), so the engines hand
-back matches already sorted by name and can stop after a page.
+rowid; on PostgreSQL a column indexed with the text), so a page of matches in name
+order is read from the first stretch of name order that holds enough of them.
 """
 
 import re
@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import translation
 
 from . import text
@@ -110,7 +110,20 @@ TAG_PREFIX = {
     "region": "re",
     "sector": "se",
     "sample": "sa",
+    "stretch": "pl",
 }
+# PostgreSQL: every document also carries the stretch of name order its place lies
+# in (place >> STRETCH_BITS: about 1,024 records, as a rebuild spaces places), so a
+# read of the matches within a few stretches narrows in the text index itself.
+STRETCH_BITS = 34
+# A span of more stretches than this is not narrowed in the index: its matches are
+# found and those outside the span dropped (reading the index entries of the whole
+# span would cost more).
+MAX_STRETCHES = 64
+
+
+def stretch_of(place):
+    return place >> STRETCH_BITS
 
 
 def sample_levels(pk):
@@ -224,50 +237,21 @@ def _tsvector(names, body, tags=()):
     return " ".join(lexemes)
 
 
-@lru_cache(maxsize=8)
-def _has_rum(database):
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_indexes WHERE indexname = %s",
-            ["coopdir_search_organisation_doc_rum"],
-        )
-        return cursor.fetchone() is not None
-
-
-def has_rum():
-    """Whether this PostgreSQL database orders matches in the index (RUM)."""
-    return is_postgres() and _has_rum(connection.settings_dict["NAME"])
-
-
 def index_ddl(model):
     """Return the CREATE INDEX statements of a kind's PostgreSQL search table: GIN
-    on the text (unordered reads), a B-tree on the place (reading in name order),
-    and where the rum extension is installed a RUM index carrying each record's
-    place, which hands many matches over in name order."""
+    on the text (with its tags, the stretch of name order among them) and a B-tree
+    on the place in name order."""
     name = table(model)
-    statements = [
-        # GIN answers the unordered reads (counts, samples, few matches) fastest.
+    return [
         f"CREATE INDEX {name}_doc ON {name} USING gin (doc)",
         f"CREATE INDEX {name}_ord ON {name} (ord)",
     ]
-    if rum_available():
-        statements.append(
-            f"CREATE INDEX {name}_doc_rum ON {name} USING rum "
-            "(doc rum_tsvector_addon_ops, ord) WITH (attach = 'ord', to = 'doc')"
-        )
-    return statements
-
-
-def rum_available():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'rum'")
-        return cursor.fetchone() is not None
 
 
 def drop_indexes(model, cursor):
+    # doc_rum, names: indexes of earlier versions.
     for suffix in ("doc", "doc_rum", "names", "ord"):
         cursor.execute(f"DROP INDEX IF EXISTS {table(model)}_{suffix}")
-    _has_rum.cache_clear()
 
 
 def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
@@ -304,7 +288,8 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
             words |= text.vocabulary(names) | text.vocabulary(body)
             keys.extend((kind_, k, pk) for k in doc.keys if k)
             if is_postgres():
-                rows.append((pk, ords[pk], _tsvector(names, body, doc.tags)))
+                tags = doc.tags | {tag("stretch", stretch_of(ords[pk]))}
+                rows.append((pk, ords[pk], _tsvector(names, body, tags)))
             else:
                 tags = " ".join(sorted(doc.tags))
                 rows.append((ords[pk], pk, " ".join(names), " ".join(body), tags))
@@ -486,6 +471,7 @@ def _spread(model, cursor, around):
 def _move(model, cursor, moves):
     """Give records new places: moves is [(new ord, old ord, pk)]."""
     kind_, name = kind(model), table(model)
+    new_stretch = None  # PostgreSQL: documents whose stretch tag changes
     # Through negative places first, so no two rows ever share one.
     for stage in ((lambda new, old: (-new, old)), (lambda new, old: (new, -new))):
         pairs = [(*stage(new, old), pk) for new, old, pk in moves]
@@ -498,6 +484,21 @@ def _move(model, cursor, moves):
                 f"UPDATE {name} SET ord = %s WHERE record_id = %s",
                 [(new, pk) for new, _old, pk in pairs],
             )
+            if new_stretch is None:
+                new_stretch = [
+                    (
+                        f"{TAG_MARK}{tag('stretch', stretch_of(old))}",
+                        [f"{TAG_MARK}{tag('stretch', stretch_of(new))}"],
+                        pk,
+                    )
+                    for new, old, pk in moves
+                    if stretch_of(new) != stretch_of(old)
+                ]
+                cursor.executemany(
+                    f"UPDATE {name} SET doc = ts_delete(doc, %s)"
+                    " || array_to_tsvector(%s::text[]) WHERE record_id = %s",
+                    new_stretch,
+                )
         else:
             for new, old, _pk in pairs:
                 cursor.execute(
@@ -597,8 +598,29 @@ def indexed_tokens(model, pk):
 
 
 def indexed_tags(model, pk):
-    """Return the set of tags the index holds for one record."""
-    return _indexed(model, pk)[1]
+    """Return the set of tags the index holds for one record (its stretch of name
+    order apart: see misplaced)."""
+    stretch = TAG_PREFIX["stretch"]
+    return {t for t in _indexed(model, pk)[1] if not t.startswith(stretch)}
+
+
+def misplaced(model):
+    """PostgreSQL: return the pks whose documents do not carry exactly the stretch
+    tag of their place in name order (for checks and tests)."""
+    if not is_postgres():
+        return []
+    mark = TAG_MARK + TAG_PREFIX["stretch"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT record_id, ord, ARRAY(SELECT lexeme FROM unnest(doc)"
+            f" WHERE lexeme LIKE %s) FROM {table(model)}",
+            [mark + "%"],
+        )
+        return [
+            pk
+            for pk, place, tags in cursor.fetchall()
+            if tags != [TAG_MARK + tag("stretch", stretch_of(place))]
+        ]
 
 
 def indexed_order(model):
@@ -721,65 +743,57 @@ def match_sql(model, query, names_only=False):
     return f"SELECT rid FROM {table(model)} WHERE {table(model)} MATCH %s", [query]
 
 
-def matching(model, query, limit, ordered=False, walk=False, few=False):
+def matching(
+    model, query, limit, *, ordered=False, within=None, walk=False, places=False
+):
     """Return the pks of up to limit matches of query, in name order if ordered.
 
-    PostgreSQL: walk reads the records in name order and checks each, stopping at
-    limit (for matches that are many and come early); few sorts the matches GIN
-    finds (for a few thousand at most); otherwise the RUM index hands the matches
-    over in name order (after reading them all).
+    within: (first, last) places in name order (either may be None): only matches
+    placed first <= place < last. places: return (pk, place) pairs.
+
+    SQLite reads the index in its rowid order (the place) and stops at limit.
+    PostgreSQL finds the matches with GIN and sorts them; within a span of a few
+    stretches of name order it asks GIN for those stretches too, so only the
+    matches in the span are read. walk (for matches so dense that a page lies
+    among the next few hundred records): PostgreSQL reads the records of the span
+    in name order instead, checking each, and stops at limit.
     """
     name = table(model)
     if query == never():
         return []
-    if not is_postgres():
-        order = " ORDER BY rowid" if ordered else ""
-        sql = f"SELECT rid FROM {name} WHERE {name} MATCH %s{order} LIMIT %s"
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [query, limit])
-            return [row[0] for row in cursor.fetchall()]
-    order, rum = "", False
-    if ordered:
-        rum = has_rum() and not walk and not few
-        if rum:
-            order = " ORDER BY ord |=> 0"
-        elif few:
-            # ord + 0: the B-tree on ord cannot hand this order over, so the
-            # planner finds the few matches (GIN) and sorts them, rather than
-            # reading records in name order until enough match — a long way when
-            # the matches' names cluster far into the alphabet.
-            order = " ORDER BY ord + 0"
-        else:
-            order = " ORDER BY ord"
-    condition, params = _pg_match(query)
-    sql = f"SELECT record_id FROM {name} WHERE {condition}{order} LIMIT %s"
-    if not (walk or rum):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit])
-            return [row[0] for row in cursor.fetchall()]
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Settings for this read only (SET LOCAL ends with the transaction): read
-        # in order from the B-tree (walk) or from RUM, not GIN's bitmap and a sort.
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    first, last = within or (None, None)
+    if is_postgres():
+        if last is not None and not walk:
+            span = range(stretch_of(first or 0), stretch_of(last - 1) + 1)
+            if len(span) <= MAX_STRETCHES:
+                stretches = [tag("stretch", number) for number in span]
+                query = both(query, compile_tags([stretches]))
+        condition, params = _pg_match(query)
         if walk:
-            cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(sql, [*params, limit])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def first_place(model, pks):
-    """Return how far into name order the first of pks lies (0 to 1)."""
-    if not pks:
-        return 1.0
-    marks = ", ".join(["%s"] * len(pks))
+            # Checked record by record (IS TRUE keeps the planner from GIN), read
+            # in name order from the B-tree on ord.
+            condition, pk, place = f"({condition}) IS TRUE", "record_id", "ord"
+        else:
+            # ord + 0: never read in name order from the B-tree, checking record
+            # after record until enough match — a long way when they lie late in
+            # the alphabet.
+            pk, place = "record_id", "ord + 0"
+    else:
+        condition, params = f"{name} MATCH %s", [query]
+        pk, place = "rid", "rowid"
+    if first is not None:
+        condition += f" AND {place} >= %s"
+        params.append(first)
+    if last is not None:
+        condition += f" AND {place} < %s"
+        params.append(last)
+    order = f" ORDER BY {place}" if ordered else ""
+    columns = f"{pk}, {place}" if places else pk
+    sql = f"SELECT {columns} FROM {name} WHERE {condition}{order} LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT MIN(ord), (SELECT MAX(ord) FROM {ORDER_TABLE} WHERE kind = %s)"
-            f" FROM {ORDER_TABLE} WHERE kind = %s AND record_id IN ({marks})",
-            [kind(model), kind(model), *pks],
-        )
-        first, last = cursor.fetchone()
-    return (first or 0) / max(last or 1, 1)
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    return rows if places else [row[0] for row in rows]
 
 
 def estimated_matches(model, query):
@@ -831,8 +845,9 @@ def document_counts(model, words, prefixes=()):
     return found
 
 
-def among(model, query, pks):
-    """Return which of pks (a few) match query, in name order."""
+def among(model, query, pks, places=False):
+    """Return which of pks (a few) match query, in name order (with places:
+    (pk, place) pairs)."""
     if not pks:
         return []
     marks = ", ".join(["%s"] * len(pks))
@@ -842,25 +857,26 @@ def among(model, query, pks):
             # Checked row by row (IS TRUE keeps the planner from the text index,
             # which would read every match of the query instead of these few).
             cursor.execute(
-                f"SELECT record_id FROM {name} WHERE record_id IN ({marks})"
+                f"SELECT record_id, ord FROM {name} WHERE record_id IN ({marks})"
                 " AND (doc @@ %s::tsquery) IS TRUE ORDER BY ord",
                 [*pks, query],
             )
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT ord, record_id FROM {ORDER_TABLE} WHERE kind = %s"
-            f" AND record_id IN ({marks}) ORDER BY ord",
-            [kind(model), *pks],
-        )
-        found = []
-        for ord_, pk in cursor.fetchall():
+            found = cursor.fetchall()
+        else:
             cursor.execute(
-                f"SELECT 1 FROM {name} WHERE {name} MATCH %s AND rowid = %s",
-                [query, ord_],
+                f"SELECT record_id, ord FROM {ORDER_TABLE} WHERE kind = %s"
+                f" AND record_id IN ({marks}) ORDER BY ord",
+                [kind(model), *pks],
             )
-            if cursor.fetchone():
-                found.append(pk)
-        return found
+            found = []
+            for pk, ord_ in cursor.fetchall():
+                cursor.execute(
+                    f"SELECT 1 FROM {name} WHERE {name} MATCH %s AND rowid = %s",
+                    [query, ord_],
+                )
+                if cursor.fetchone():
+                    found.append((pk, ord_))
+    return found if places else [pk for pk, _ord in found]
 
 
 def key_sql(model, key):

@@ -18,6 +18,7 @@ The same sample on both engines gives the same estimates on both.
 """
 
 import math
+from collections import namedtuple
 
 from django.db import connection
 
@@ -25,21 +26,29 @@ from . import engine, text
 from .facets import FacetCounts, label_rows
 
 EXACT_LIMIT = 1000
-# Past EXACT_LIMIT, the sample level taken is the shallowest holding no more
-# matches than this (so it holds about a quarter as many or more).
-# Past EXACT_LIMIT the count is estimated from the deepest sample holding at least
+# A facet counted without its own filter (its other values, to choose from) is
+# counted exactly up to this many matches, past it from a sample like the count.
+OTHERS_LIMIT = 200
+# Past the limit the count is estimated from the deepest sample holding at least
 # MIN_SAMPLE matches (reads stop at WIDE_SAMPLE); the search for it starts where
 # about SAMPLE_TARGET are expected.
 MIN_SAMPLE = 50
 SAMPLE_TARGET = 100
-WIDE_SAMPLE = 1000
-# PostgreSQL reads a record in name order about twice as fast as it sorts a match.
-WALK = 0.45
-# PostgreSQL: up to this many matches are found by GIN and sorted, not read in
-# order from RUM.
-FEW = 3000
+WIDE_SAMPLE = 400
+# PostgreSQL: a page of a rank tier is read from the first span of name order
+# expected to hold MARGIN times the records wanted, then from spans GROWTH times
+# longer each.
+MARGIN = 2
+GROWTH = 4
+# PostgreSQL: matches so dense that a page is expected within this many records
+# are read by walking the records in name order (checking each) instead.
+WALK_RECORDS = 500
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 _MEMO = {}
+
+# count: exact, or estimated (approximate) from a sample where each counted match
+# stands for scale; pks: the matches counted; places: theirs in name order, sorted.
+Counted = namedtuple("Counted", "count approximate scale pks places")
 
 
 class Found:
@@ -156,15 +165,7 @@ class Found:
                 complete = False
                 break
             want = stop - len(found) + len(seen)
-            walk = self._walk(query)
-            pks = engine.matching(
-                self.model,
-                query,
-                want,
-                ordered=True,
-                walk=walk,
-                few=not walk and self._few(),
-            )
+            pks = self._in_name_order(query, want)
             complete = complete and len(pks) < want
             found += [(pk, rank) for pk in pks if pk not in seen][: stop - len(found)]
             seen.update(pks)
@@ -172,29 +173,71 @@ class Found:
         self._ranked_all = complete and len(found) < stop
         return found[:stop]
 
-    def _few(self):
-        """PostgreSQL: whether the matches are few enough to sort (a few thousand)."""
-        if not engine.is_postgres():
-            return False
-        return self._counted(self.match())[0] <= FEW
+    def _in_name_order(self, tier, want):
+        """Return the pks of the first `want` matches of a rank tier in name order.
 
-    def _walk(self, tier):
-        """PostgreSQL: whether to find a tier's page by reading records in name
-        order (and checking each) rather than by sorting all its matches.
-
-        Worth it when the tier's matches are many and the first lies early in name
-        order: the count's sample, narrowed to the tier, says both.
+        SQLite reads the index in name order (the rowid) and stops. PostgreSQL
+        reads the first span of name order expected to hold enough of them, then
+        longer spans while there are too few: where the matches lie comes from
+        those the count read (all of them, or the sample), so no read goes through
+        all the matches of frequent words, nor through records in name order that
+        match rarely.
         """
         if not engine.is_postgres():
-            return False
-        _count, approximate, scale, sample = self._counted(self.match())
-        if not approximate:
-            return False
-        in_tier = engine.among(self.model, tier, sample)
-        if len(in_tier) < 2:
-            return False  # few matches: sorting them is cheap
-        first = engine.first_place(self.model, in_tier[:1])
-        return first * self._total() < WALK * len(in_tier) * scale
+            return engine.matching(self.model, tier, want, ordered=True)
+        matches = self._counted(self.match())
+        places, scale = matches.places, matches.scale
+        if matches.approximate:
+            places, scale = self._tier_sample(tier, matches)
+            if not places:  # few: found and sorted at once
+                return engine.matching(self.model, tier, want, ordered=True)
+        if not places:
+            return []
+        # Dense matches (a page within WALK_RECORDS records, the first of them not
+        # far later than that would put it) are read by walking the records.
+        share = len(places) * scale / max(self._total(), 1)
+        walk = (
+            want <= WALK_RECORDS * share
+            and places[0] / engine.GAP <= GROWTH * scale / share
+        )
+        found = []
+        first, end = None, max(1, math.ceil(MARGIN * want / scale))
+        while len(found) < want:
+            if end < len(places):
+                last = places[end - 1] + 1
+            elif matches.approximate:
+                last = None  # the rest of name order
+            else:
+                last = places[-1] + 1  # every match is at or before the last
+            found += engine.matching(
+                self.model,
+                tier,
+                want - len(found),
+                ordered=True,
+                within=(first, last),
+                walk=walk,
+            )
+            if last is None or end >= len(places):
+                break
+            first, end = last, end * GROWTH
+        return found
+
+    def _tier_sample(self, tier, matches):
+        """Return (places, scale) of a sample of a rank tier's matches, from the
+        sample of all matches (places empty: the tier holds few matches).
+
+        A tier too sparse among the matches to be located by their sample (a word
+        in many texts but few names) is sampled on its own, more finely.
+        """
+        in_tier = engine.among(self.model, tier, matches.pks, places=True)
+        if len(in_tier) >= MIN_SAMPLE // 2:
+            return [place for _pk, place in in_tier], matches.scale
+        expected = max(len(in_tier), 0.5) * matches.scale
+        level = self._deepest_sample(tier, self._level_for(expected))
+        if not level:
+            return [], 1
+        read = sorted(self._sample(tier, level), key=lambda row: row[1])
+        return [place for _pk, place in read], 4**level
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
@@ -230,57 +273,61 @@ class Found:
             if not self.terms and not set(self.filters) - {"status"}:
                 self._count, self.approximate = self._total(), False
             else:
-                counted = self._counted(self.match())
-                self._count, self.approximate = counted[:2]
+                matches = self._counted(self.match())
+                self._count, self.approximate = matches.count, matches.approximate
         return self._count
 
-    def matches(self, query, limit=None):
-        """Return the pks of the first `limit` (EXACT_LIMIT + 1) matches of query."""
-        limit = limit or EXACT_LIMIT + 1
+    def matches(self, query, limit):
+        """Return [(pk, place)] of the first `limit` matches of query (any order)."""
         if (query, limit) not in self._matches:
-            self._matches[(query, limit)] = engine.matching(self.model, query, limit)
+            self._matches[(query, limit)] = engine.matching(
+                self.model, query, limit, places=True
+            )
         return self._matches[(query, limit)]
 
     def _counted(self, query, without=()):
-        """Return (count, approximate, scale, pks) of the matches of query: pks are
-        the matches counted (all of them, or a sample), scale what each stands for.
+        """Return the Counted matches of query (facets in without left out).
 
-        Up to EXACT_LIMIT matches are counted. Past it, the count is estimated from
-        sample level L (about 1 record in 4**L, fixed by a hash of the pk): the
-        deepest level holding at least MIN_SAMPLE matches. That level is a fact of
-        the data, so every engine estimates alike; where the search for it starts
-        (the engine's own guess of the count, or the directory's totals) decides
-        only how many samples are read. Deeper samples are shorter reads.
+        Up to a limit, matches are counted: EXACT_LIMIT for the result itself,
+        OTHERS_LIMIT for a facet counted without its own filter (its counts only
+        rank the other values to choose from). Past it, the count is estimated
+        from sample level L (about 1 record in 4**L, fixed by a hash of the pk):
+        the deepest level holding at least MIN_SAMPLE matches. That level is a fact
+        of the data, so every engine estimates alike; where the search for it
+        starts (the engine's own guess of the count, or the directory's totals)
+        decides only how many samples are read. Deeper samples are shorter reads.
         """
         if not query:
-            return self._total(), False, 1, []
-        if query in self._counts:
-            return self._counts[query]
+            return Counted(self._total(), False, 1, [], [])
+        limit = OTHERS_LIMIT if without else EXACT_LIMIT
+        if (query, limit) not in self._counts:
+            self._counts[(query, limit)] = self._count_or_estimate(
+                query, without, limit
+            )
+        return self._counts[(query, limit)]
+
+    def _count_or_estimate(self, query, without, limit):
         # A directory this small is counted outright; otherwise ask the engine.
-        if self._total() <= EXACT_LIMIT:
+        if self._total() <= limit:
             guess = 0
         else:
             guess = engine.estimated_matches(self.model, query)
         if guess is None:
             guess = self._word_share() * self._filtered_share(without) * self._total()
-        if guess <= 1.5 * EXACT_LIMIT:
-            pks = self.matches(query)  # likely few: try counting them outright
-            if len(pks) <= EXACT_LIMIT:
-                self._counts[query] = (len(pks), False, 1, pks)
-                return self._counts[query]
+        if guess <= limit / 3:
+            read = self.matches(query, limit + 1)  # likely few: count them outright
+            if len(read) <= limit:
+                return counted(len(read), False, 1, read)
         level = self._deepest_sample(query, self._level_for(guess))
         read = self._sample(query, level) if level else []
         # An estimate this low may stand for a count within the limit (a sample of
         # MIN_SAMPLE or more errs by far less than half): count outright.
-        if len(read) * 4**level <= 1.5 * EXACT_LIMIT:
-            pks = self.matches(query)  # few enough to count exactly, cheaply
-            if len(pks) <= EXACT_LIMIT or not level:
-                self._counts[query] = (len(pks), len(pks) > EXACT_LIMIT, 1, pks)
-                return self._counts[query]
+        if len(read) * 4**level <= 1.5 * limit:
+            every = self.matches(query, limit + 1)
+            if len(every) <= limit or not level:
+                return counted(len(every), len(every) > limit, 1, every)
         scale = 4**level
-        estimate = max(len(read) * scale, EXACT_LIMIT + 1)
-        self._counts[query] = (estimate, True, scale, read)
-        return self._counts[query]
+        return counted(max(len(read) * scale, limit + 1), True, scale, read)
 
     def _sample(self, query, level):
         return self.matches(sampled(query, level), WIDE_SAMPLE + 1)
@@ -425,13 +472,22 @@ class Found:
         if not self.terms and not set(self.filters) - {"status", *without}:
             rows, approximate = self._totals(facets), False
         else:
-            count, approximate, scale, pks = self._counted(query, without)
-            rows = grouped(self.model, pks, facets) if count else []
+            found = self._counted(query, without)
+            approximate = found.approximate
+            rows = grouped(self.model, found.pks, facets) if found.count else []
             if approximate:
-                rows = [(f, v, n * scale) for f, v, n in rows]
+                rows = [(f, v, n * found.scale) for f, v, n in rows]
         counts = label_rows(self.model, rows, facets)
         counts.approximate = approximate
         return counts
+
+
+def counted(count, approximate, scale, read):
+    """Return a Counted of count, from read: [(pk, place)] of the matches counted."""
+    read = sorted(read, key=lambda row: row[1])
+    return Counted(
+        count, approximate, scale, [pk for pk, _ in read], [p for _, p in read]
+    )
 
 
 def sample(level):

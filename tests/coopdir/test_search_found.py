@@ -290,8 +290,48 @@ def test_the_landing_view_reads_totals_kept_by_every_write(directory):
         assert cursor.fetchone()[0] == 0
 
 
+def test_a_page_is_read_from_the_first_spans_of_name_order(monkeypatch):
+    """PostgreSQL reads a page from the first spans of name order that hold enough
+    matches (SQLite reads in name order): with two records per stretch of name
+    order here, a page crosses many stretches, and spans too wide to narrow in the
+    index; counted outright and estimated from a sample, pages equal the ORM's."""
+    monkeypatch.setattr(engine, "STRETCH_BITS", 25)  # places are 2**24 apart
+    monkeypatch.setattr(engine, "MAX_STRETCHES", 12)
+    monkeypatch.setattr(found_module, "MARGIN", 1)  # more, shorter spans
+    rng = random.Random(11)
+    heads = ["Alpine", "Baltic", "Coastal", "Delta", "Eastern", "Zenith"]
+    words = ["Dairy", "Coffee", "Timber", "Wine", "Housing"]
+    forms = ["Union", "Cooperative", "Federation"]
+    for index in range(300):
+        # Late in the alphabet, "Zenith" names hold most "timber" names.
+        head = "Zenith" if index % 3 == 0 else rng.choice(heads)
+        word = "Timber" if head == "Zenith" and index % 2 else rng.choice(words)
+        OrganisationFactory(
+            name=f"{head} {word} {rng.choice(forms)} {index:03d}",
+            summary=f"Trades {rng.choice(words).lower()}"
+            + (" and salt" if index % 17 == 0 else ""),
+        )
+    queries = ["union", "dairy", "timber", "zenith timber", "salt", "coffee wine"]
+    for limit in (1000, 30):  # counted outright; estimated from a sample
+        monkeypatch.setattr(found_module, "EXACT_LIMIT", limit)
+        monkeypatch.setattr(found_module, "OTHERS_LIMIT", limit)
+        monkeypatch.setattr(found_module, "MIN_SAMPLE", 8)
+        monkeypatch.setattr(found_module, "SAMPLE_TARGET", 16)
+        for query in queries:
+            found, orm = both_ways(
+                OrganisationFilter, Organisation.objects.published(), {"q": query}
+            )
+            expected = list(orm.values_list("pk", flat=True)[:40])
+            assert len(expected) >= 10, query
+            assert [r.pk for r in found[0:8]] == expected[:8], (limit, query)
+            assert [r.pk for r in found[0:40]] == expected, (limit, query)
+            found.count()
+            assert found.approximate == (orm.count() > limit), (limit, query)
+
+
 def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
     monkeypatch.setattr(engine, "GAP", 4)
+    monkeypatch.setattr(engine, "STRETCH_BITS", 3)  # two places per stretch
     OrganisationFactory(name="Alpha")
     OrganisationFactory(name="Omega")
     # Each new name falls just after the last one, between the same two places.
@@ -306,6 +346,7 @@ def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
         pk for _name, pk in sorted(Organisation.objects.values_list("name", "pk"))
     ]
     assert engine.indexed_order(Organisation) == expected
+    assert engine.misplaced(Organisation) == []  # moved records, new stretches
     found, orm = both_ways(
         OrganisationFilter, Organisation.objects.all(), {"q": "beta"}
     )

@@ -45,6 +45,7 @@ def assert_in_step(*models):
             assert engine.indexed_tags(model, pk) == doc.tags
         by_name = sorted(model.objects.values_list("name", "pk"))
         assert engine.indexed_order(model) == [pk for _name, pk in by_name]
+        assert engine.misplaced(model) == []
 
 
 def names(query, model=Organisation):
@@ -187,14 +188,11 @@ def test_the_migrations_built_the_engine_for_this_database():
                 "WHERE tablename = 'coopdir_search_organisation'"
             )
             definitions = [row[0] for row in cursor.fetchall()]
-            # RUM (matches in name order) where the extension is installed, as
-            # .ci/run installs it; GIN otherwise.
-            wanted = (
-                "rum (doc rum_tsvector_addon_ops, ord)"
-                if "rum" in extensions
-                else "gin (doc)"
-            )
-            assert any(wanted in d for d in definitions), definitions
+            # GIN on the text (its tags, stretches of name order among them), a
+            # B-tree on the place in name order; no RUM (0006's) any more.
+            assert any("USING gin (doc)" in d for d in definitions), definitions
+            assert any("USING btree (ord)" in d for d in definitions), definitions
+            assert not any("rum" in d for d in definitions), definitions
         else:
             cursor.execute(
                 "SELECT sql FROM sqlite_master "

@@ -1,0 +1,37 @@
+"""PostgreSQL: documents carry the stretch of name order they lie in; no RUM index.
+
+A page of matches in name order is read from the first span of name order that
+holds enough of them (coopdir.search.found); each document's tag for its stretch
+(place >> engine.STRETCH_BITS) lets GIN narrow that read to the span. This replaces
+the RUM index of 0006, which read every match of frequent words to hand them over
+in order. SQLite is unchanged.
+"""
+
+from django.db import migrations
+
+
+def add_stretches(apps, schema_editor):
+    connection = schema_editor.connection
+    if connection.vendor != "postgresql":
+        return
+    from coopdir.search import engine
+    from coopdir.search.rebuild import record_models
+
+    mark = engine.TAG_MARK + engine.TAG_PREFIX["stretch"]
+    for model in record_models():
+        name = engine.table(model)
+        with connection.cursor() as cursor:
+            engine.drop_indexes(model, cursor)
+            cursor.execute(
+                f"UPDATE {name} SET doc = doc || array_to_tsvector("
+                f"ARRAY[%s || (ord >> %s)::text])",
+                [mark, engine.STRETCH_BITS],
+            )
+        for statement in engine.index_ddl(model):
+            schema_editor.execute(statement)
+    engine.bump_version()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("coopdir", "0006_search_tags_and_order")]
+    operations = [migrations.RunPython(add_stretches, migrations.RunPython.noop)]
