@@ -1,8 +1,9 @@
-"""PostgreSQL: documents carry the stretch of name order they lie in; no RUM index.
+"""PostgreSQL: documents carry the stretches of name order they lie in; no RUM index.
 
 A page of matches in name order is read from the first span of name order that
-holds enough of them (coopdir.search.found); each document's tag for its stretch
-(place >> engine.STRETCH_BITS) lets GIN narrow that read to the span. This replaces
+holds enough of them (coopdir.search.found); each document's tags for its short
+and long stretch (place >> bits, engine.STRETCHES) let GIN narrow that read to the
+span. This replaces
 the RUM index of 0006, which read every match of frequent words to hand them over
 in order. SQLite is unchanged.
 """
@@ -17,15 +18,18 @@ def add_stretches(apps, schema_editor):
     from coopdir.search import engine
     from coopdir.search.rebuild import record_models
 
-    mark = engine.TAG_MARK + engine.TAG_PREFIX["stretch"]
+    marks, params = [], []
+    for facet, bits in engine.STRETCHES:
+        marks.append("%s || (ord >> %s)::text")
+        params += [engine.TAG_MARK + engine.TAG_PREFIX[facet], bits]
     for model in record_models():
         name = engine.table(model)
         with connection.cursor() as cursor:
             engine.drop_indexes(model, cursor)
             cursor.execute(
                 f"UPDATE {name} SET doc = doc || array_to_tsvector("
-                f"ARRAY[%s || (ord >> %s)::text])",
-                [mark, engine.STRETCH_BITS],
+                f"ARRAY[{', '.join(marks)}])",
+                params,
             )
         for statement in engine.index_ddl(model):
             schema_editor.execute(statement)

@@ -111,19 +111,36 @@ TAG_PREFIX = {
     "sector": "se",
     "sample": "sa",
     "stretch": "pl",
+    "long stretch": "pm",
 }
-# PostgreSQL: every document also carries the stretch of name order its place lies
-# in (place >> STRETCH_BITS: about 1,024 records, as a rebuild spaces places), so a
-# read of the matches within a few stretches narrows in the text index itself.
-STRETCH_BITS = 34
-# A span of more stretches than this is not narrowed in the index: its matches are
-# found and those outside the span dropped (reading the index entries of the whole
-# span would cost more).
+# PostgreSQL: every document also carries the stretches of name order its place
+# lies in, a short one and a long one (places >> bits: about 1,024 and 65,536
+# records, as a rebuild spaces places), so a read of the matches within a span of
+# name order narrows in the text index itself, to the few stretches covering it.
+STRETCHES = (("stretch", 34), ("long stretch", 40))
+# A span covered by more stretches than this (of either length) is not narrowed in
+# the index: its matches are found and those outside it dropped.
 MAX_STRETCHES = 64
 
 
-def stretch_of(place):
-    return place >> STRETCH_BITS
+def stretch_tags(place):
+    """Return the tags of the stretches of name order place lies in."""
+    return {tag(facet, place >> bits) for facet, bits in STRETCHES}
+
+
+def long_stretch_records():
+    """Return about how many records a long stretch holds (as a rebuild spaces)."""
+    return (1 << STRETCHES[-1][1]) // GAP
+
+
+def span_tags(first, last, short=True):
+    """Return the tags of the fewest stretches covering places first to last - 1
+    (short: the short ones when they are few enough), or None when too many."""
+    for facet, bits in STRETCHES[0 if short else 1 :]:
+        numbers = range((first or 0) >> bits, ((last - 1) >> bits) + 1)
+        if len(numbers) <= MAX_STRETCHES:
+            return [tag(facet, number) for number in numbers]
+    return None
 
 
 def sample_levels(pk):
@@ -288,7 +305,7 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
             words |= text.vocabulary(names) | text.vocabulary(body)
             keys.extend((kind_, k, pk) for k in doc.keys if k)
             if is_postgres():
-                tags = doc.tags | {tag("stretch", stretch_of(ords[pk]))}
+                tags = doc.tags | stretch_tags(ords[pk])
                 rows.append((pk, ords[pk], _tsvector(names, body, tags)))
             else:
                 tags = " ".join(sorted(doc.tags))
@@ -487,15 +504,15 @@ def _move(model, cursor, moves):
             if new_stretch is None:
                 new_stretch = [
                     (
-                        f"{TAG_MARK}{tag('stretch', stretch_of(old))}",
-                        [f"{TAG_MARK}{tag('stretch', stretch_of(new))}"],
+                        [TAG_MARK + t for t in sorted(stretch_tags(old))],
+                        [TAG_MARK + t for t in sorted(stretch_tags(new))],
                         pk,
                     )
                     for new, old, pk in moves
-                    if stretch_of(new) != stretch_of(old)
+                    if stretch_tags(new) != stretch_tags(old)
                 ]
                 cursor.executemany(
-                    f"UPDATE {name} SET doc = ts_delete(doc, %s)"
+                    f"UPDATE {name} SET doc = ts_delete(doc, %s::text[])"
                     " || array_to_tsvector(%s::text[]) WHERE record_id = %s",
                     new_stretch,
                 )
@@ -598,28 +615,30 @@ def indexed_tokens(model, pk):
 
 
 def indexed_tags(model, pk):
-    """Return the set of tags the index holds for one record (its stretch of name
-    order apart: see misplaced)."""
-    stretch = TAG_PREFIX["stretch"]
-    return {t for t in _indexed(model, pk)[1] if not t.startswith(stretch)}
+    """Return the set of tags the index holds for one record (its stretches of
+    name order apart: see misplaced)."""
+    return {t for t in _indexed(model, pk)[1] if not _is_stretch(t)}
+
+
+def _is_stretch(tag_):
+    return any(tag_.startswith(TAG_PREFIX[facet]) for facet, _bits in STRETCHES)
 
 
 def misplaced(model):
-    """PostgreSQL: return the pks whose documents do not carry exactly the stretch
-    tag of their place in name order (for checks and tests)."""
+    """PostgreSQL: return the pks whose documents do not carry exactly the tags of
+    the stretches of their places in name order (for checks and tests)."""
     if not is_postgres():
         return []
-    mark = TAG_MARK + TAG_PREFIX["stretch"]
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT record_id, ord, ARRAY(SELECT lexeme FROM unnest(doc)"
             f" WHERE lexeme LIKE %s) FROM {table(model)}",
-            [mark + "%"],
+            [TAG_MARK + "%"],
         )
         return [
             pk
             for pk, place, tags in cursor.fetchall()
-            if tags != [TAG_MARK + tag("stretch", stretch_of(place))]
+            if {t[1:] for t in tags if _is_stretch(t[1:])} != stretch_tags(place)
         ]
 
 
@@ -744,7 +763,16 @@ def match_sql(model, query, names_only=False):
 
 
 def matching(
-    model, query, limit, *, ordered=False, within=None, walk=False, places=False
+    model,
+    query,
+    limit,
+    *,
+    ordered=False,
+    within=None,
+    walk=False,
+    short=True,
+    places=False,
+    checks=(),
 ):
     """Return the pks of up to limit matches of query, in name order if ordered.
 
@@ -752,22 +780,23 @@ def matching(
     placed first <= place < last. places: return (pk, place) pairs.
 
     SQLite reads the index in its rowid order (the place) and stops at limit.
-    PostgreSQL finds the matches with GIN and sorts them; within a span of a few
-    stretches of name order it asks GIN for those stretches too, so only the
-    matches in the span are read. walk (for matches so dense that a page lies
-    among the next few hundred records): PostgreSQL reads the records of the span
-    in name order instead, checking each, and stops at limit.
+    PostgreSQL finds the matches with GIN and sorts them; within a span of name
+    order it asks GIN for the stretches covering it too, so only the matches in
+    them are read (short: short stretches where few enough cover it; long ones
+    cover more matches but are read faster where a word or filter is rare).
+    walk (for matches so dense that a page lies among the next few hundred
+    records): PostgreSQL reads the records of the span in name order instead,
+    checking each, and stops at limit. checks (PostgreSQL,
+    with places): queries each match is also checked against, a column each.
     """
     name = table(model)
     if query == never():
         return []
     first, last = within or (None, None)
     if is_postgres():
-        if last is not None and not walk:
-            span = range(stretch_of(first or 0), stretch_of(last - 1) + 1)
-            if len(span) <= MAX_STRETCHES:
-                stretches = [tag("stretch", number) for number in span]
-                query = both(query, compile_tags([stretches]))
+        stretches = span_tags(first, last, short) if last and not walk else None
+        if stretches:
+            query = both(query, compile_tags([stretches]))
         condition, params = _pg_match(query)
         if walk:
             # Checked record by record (IS TRUE keeps the planner from GIN), read
@@ -789,9 +818,10 @@ def matching(
         params.append(last)
     order = f" ORDER BY {place}" if ordered else ""
     columns = f"{pk}, {place}" if places else pk
+    columns += "".join(", doc @@ %s::tsquery" for _check in checks)
     sql = f"SELECT {columns} FROM {name} WHERE {condition}{order} LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, [*checks, *params, limit])
         rows = cursor.fetchall()
     return rows if places else [row[0] for row in rows]
 

@@ -41,14 +41,17 @@ WIDE_SAMPLE = 400
 MARGIN = 2
 GROWTH = 4
 # PostgreSQL: matches so dense that a page is expected within this many records
-# are read by walking the records in name order (checking each) instead.
+# are read by walking the records in name order (checking each) instead; and a
+# span is narrowed to short stretches of name order, not long ones, when a long
+# one would hold more matches than this.
 WALK_RECORDS = 500
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 _MEMO = {}
 
 # count: exact, or estimated (approximate) from a sample where each counted match
 # stands for scale; pks: the matches counted; places: theirs in name order, sorted.
-Counted = namedtuple("Counted", "count approximate scale pks places")
+# ranks ({pk: rank tier}, PostgreSQL): of matches counted outright, when known.
+Counted = namedtuple("Counted", "count approximate scale pks places ranks")
 
 
 class Found:
@@ -154,6 +157,18 @@ class Found:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 exact_pks = sorted({row[0] for row in cursor.fetchall()})
+        if engine.is_postgres():
+            matches = self._counted(self.match())
+            if not matches.approximate and matches.ranks is not None:
+                # Every match is known with its tier: no page needs a read.
+                exact = set(exact_pks)
+                self._ranked = [
+                    (pk, EXACT if pk in exact else matches.ranks[pk])
+                    for pk in matches.pks  # in name order
+                ]
+                self._ranked.sort(key=lambda hit: -hit[1])  # stable: names within
+                self._ranked_all = True
+                return self._ranked[:stop]
         exact = engine.among(self.model, self.match(), exact_pks[:100])
         found += [(pk, EXACT) for pk in exact]
         seen = set(exact)
@@ -216,6 +231,7 @@ class Found:
                 ordered=True,
                 within=(first, last),
                 walk=walk,
+                short=share * engine.long_stretch_records() > WALK_RECORDS,
             )
             if last is None or end >= len(places):
                 break
@@ -277,13 +293,15 @@ class Found:
                 self._count, self.approximate = matches.count, matches.approximate
         return self._count
 
-    def matches(self, query, limit):
-        """Return [(pk, place)] of the first `limit` matches of query (any order)."""
-        if (query, limit) not in self._matches:
-            self._matches[(query, limit)] = engine.matching(
-                self.model, query, limit, places=True
+    def matches(self, query, limit, checks=()):
+        """Return [(pk, place, *checks)] of the first `limit` matches of query (any
+        order); checks: engine queries each match is checked against."""
+        key = (query, limit, checks)
+        if key not in self._matches:
+            self._matches[key] = engine.matching(
+                self.model, query, limit, places=True, checks=checks
             )
-        return self._matches[(query, limit)]
+        return self._matches[key]
 
     def _counted(self, query, without=()):
         """Return the Counted matches of query (facets in without left out).
@@ -298,7 +316,7 @@ class Found:
         decides only how many samples are read. Deeper samples are shorter reads.
         """
         if not query:
-            return Counted(self._total(), False, 1, [], [])
+            return Counted(self._total(), False, 1, [], [], None)
         limit = OTHERS_LIMIT if without else EXACT_LIMIT
         if (query, limit) not in self._counts:
             self._counts[(query, limit)] = self._count_or_estimate(
@@ -314,31 +332,49 @@ class Found:
             guess = engine.estimated_matches(self.model, query)
         if guess is None:
             guess = self._word_share() * self._filtered_share(without) * self._total()
-        if guess <= limit / 3:
-            read = self.matches(query, limit + 1)  # likely few: count them outright
-            if len(read) <= limit:
-                return counted(len(read), False, 1, read)
-        level = self._deepest_sample(query, self._level_for(guess))
-        read = self._sample(query, level) if level else []
-        # An estimate this low may stand for a count within the limit (a sample of
-        # MIN_SAMPLE or more errs by far less than half): count outright.
-        if len(read) * 4**level <= 1.5 * limit:
-            every = self.matches(query, limit + 1)
-            if len(every) <= limit or not level:
-                return counted(len(every), len(every) > limit, 1, every)
+        few = 1.5 * limit
+        if guess > limit / 3:
+            # Likely many: sampled first. A sample saying they are few enough (a
+            # sample of MIN_SAMPLE or more errs by far less than half) sends them
+            # to be counted outright after all.
+            level = self._deepest_sample(query, self._level_for(guess), at_most=few)
+            read = self._sample(query, level) if level else []
+            if len(read) * 4**level > few:
+                return counted(len(read) * 4**level, True, 4**level, read)
+        every = self._every(query, without, limit)
+        if len(every) <= limit:
+            return counted(len(every), False, 1, every)
+        level = self._deepest_sample(query, self._level_for(max(guess, few)))
+        if not level:
+            return counted(len(every), True, 1, every)
+        read = self._sample(query, level)
         scale = 4**level
         return counted(max(len(read) * scale, limit + 1), True, scale, read)
+
+    def _every(self, query, without, limit):
+        """Return [(pk, place, …)] of up to limit + 1 matches of query. Of the
+        matches themselves (nothing left out), on PostgreSQL, also whether each
+        matches the words in names, and as typed (not a typo): their rank tiers,
+        so a page of up to the limit needs no read of its own (see ranked)."""
+        checks = ()
+        if engine.is_postgres() and self.terms and not without:
+            checks = (self._words(names_only=True), self._words())
+        return self.matches(query, limit + 1, checks)
 
     def _sample(self, query, level):
         return self.matches(sampled(query, level), WIDE_SAMPLE + 1)
 
-    def _deepest_sample(self, query, level):
+    def _deepest_sample(self, query, level, at_most=None):
         """Return the deepest sample level holding at least MIN_SAMPLE matches of
-        query (0 when none does), searching from level."""
+        query (0 when none does), searching from level; or, given at_most, the
+        first level read whose MIN_SAMPLE or more matches stand for no more."""
         deepest = engine.SAMPLE_LEVELS
         counts = {}
         while True:
             counts[level] = len(self._sample(query, level))
+            n = counts[level]
+            if at_most and MIN_SAMPLE <= n and n * 4**level <= at_most:
+                return level
             enough = [lvl for lvl, n in counts.items() if n >= MIN_SAMPLE]
             few = [lvl for lvl, n in counts.items() if n < MIN_SAMPLE]
             last_enough = max(enough, default=0)
@@ -483,10 +519,22 @@ class Found:
 
 
 def counted(count, approximate, scale, read):
-    """Return a Counted of count, from read: [(pk, place)] of the matches counted."""
+    """Return a Counted of count, from read: [(pk, place)] of the matches counted,
+    or [(pk, place, in names, as typed)]: their rank tiers too."""
     read = sorted(read, key=lambda row: row[1])
+    ranks = None
+    if read and len(read[0]) == 4:
+        ranks = {
+            pk: NAME if names else TEXT if typed else TYPO
+            for pk, _place, names, typed in read
+        }
     return Counted(
-        count, approximate, scale, [pk for pk, _ in read], [p for _, p in read]
+        count,
+        approximate,
+        scale,
+        [row[0] for row in read],
+        [row[1] for row in read],
+        ranks,
     )
 
 

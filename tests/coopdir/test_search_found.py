@@ -295,7 +295,8 @@ def test_a_page_is_read_from_the_first_spans_of_name_order(monkeypatch):
     matches (SQLite reads in name order): with two records per stretch of name
     order here, a page crosses many stretches, and spans too wide to narrow in the
     index; counted outright and estimated from a sample, pages equal the ORM's."""
-    monkeypatch.setattr(engine, "STRETCH_BITS", 25)  # places are 2**24 apart
+    # Places are 2**24 apart: stretches of 2 and 8 records.
+    monkeypatch.setattr(engine, "STRETCHES", (("stretch", 25), ("long stretch", 27)))
     monkeypatch.setattr(engine, "MAX_STRETCHES", 12)
     monkeypatch.setattr(found_module, "MARGIN", 1)  # more, shorter spans
     rng = random.Random(11)
@@ -331,7 +332,8 @@ def test_a_page_is_read_from_the_first_spans_of_name_order(monkeypatch):
 
 def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
     monkeypatch.setattr(engine, "GAP", 4)
-    monkeypatch.setattr(engine, "STRETCH_BITS", 3)  # two places per stretch
+    # Two and eight places per stretch.
+    monkeypatch.setattr(engine, "STRETCHES", (("stretch", 3), ("long stretch", 5)))
     OrganisationFactory(name="Alpha")
     OrganisationFactory(name="Omega")
     # Each new name falls just after the last one, between the same two places.
