@@ -773,6 +773,7 @@ def matching(
     short=True,
     places=False,
     checks=(),
+    flags=(),
 ):
     """Return the pks of up to limit matches of query, in name order if ordered.
 
@@ -786,8 +787,9 @@ def matching(
     cover more matches but are read faster where a word or filter is rare).
     walk (for matches so dense that a page lies among the next few hundred
     records): PostgreSQL reads the records of the span in name order instead,
-    checking each, and stops at limit. checks (PostgreSQL,
-    with places): queries each match is also checked against, a column each.
+    checking each, and stops at limit. With places, checks (PostgreSQL) are
+    queries each match is also checked against, and flags tags each match is
+    checked for: a column each, after the place.
     """
     name = table(model)
     if query == never():
@@ -818,11 +820,17 @@ def matching(
         params.append(last)
     order = f" ORDER BY {place}" if ordered else ""
     columns = f"{pk}, {place}" if places else pk
+    if flags and is_postgres():  # tags checked on the rows read
+        checks = (*checks, *(compile_tags([[t]]) for t in flags))
+    elif flags:  # SQLite: tags read with them
+        columns += ", tags"
     columns += "".join(", doc @@ %s::tsquery" for _check in checks)
     sql = f"SELECT {columns} FROM {name} WHERE {condition}{order} LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*checks, *params, limit])
         rows = cursor.fetchall()
+    if flags and not is_postgres():
+        rows = [(*row[:-1], *(t in row[-1].split() for t in flags)) for row in rows]
     return rows if places else [row[0] for row in rows]
 
 

@@ -34,6 +34,9 @@ OTHERS_LIMIT = 200
 # about SAMPLE_TARGET are expected.
 MIN_SAMPLE = 50
 SAMPLE_TARGET = 100
+# Guessed (by the engine) to be no more than this share of the limit: counted
+# outright at once, else sampled first.
+COUNT_FIRST = float(__import__("os").environ.get("COUNT_FIRST", "0.34"))
 WIDE_SAMPLE = 400
 # PostgreSQL: a page of a rank tier is read from the first span of name order
 # expected to hold MARGIN times the records wanted, then from spans GROWTH times
@@ -333,7 +336,7 @@ class Found:
         if guess is None:
             guess = self._word_share() * self._filtered_share(without) * self._total()
         few = 1.5 * limit
-        if guess > limit / 3:
+        if guess > limit * COUNT_FIRST:
             # Likely many: sampled first. A sample saying they are few enough (a
             # sample of MIN_SAMPLE or more errs by far less than half) sends them
             # to be counted outright after all.
@@ -362,7 +365,26 @@ class Found:
         return self.matches(query, limit + 1, checks)
 
     def _sample(self, query, level):
-        return self.matches(sampled(query, level), WIDE_SAMPLE + 1)
+        """Return [(pk, place)] of the matches of query in sample level (up to
+        WIDE_SAMPLE + 1). Each read also says which rows lie in the deeper levels
+        (nested in this one): a complete read answers for those levels too."""
+        key = (sampled(query, level), WIDE_SAMPLE + 1, ())
+        if key not in self._matches:
+            deeper = range(level + 1, engine.SAMPLE_LEVELS + 1)
+            rows = engine.matching(
+                self.model,
+                sampled(query, level),
+                WIDE_SAMPLE + 1,
+                places=True,
+                flags=[sample(d) for d in deeper],
+            )
+            self._matches[key] = [row[:2] for row in rows]
+            if len(rows) <= WIDE_SAMPLE:
+                for index, depth in enumerate(deeper):
+                    self._matches[(sampled(query, depth), WIDE_SAMPLE + 1, ())] = [
+                        row[:2] for row in rows if row[2 + index]
+                    ]
+        return self._matches[key]
 
     def _deepest_sample(self, query, level, at_most=None):
         """Return the deepest sample level holding at least MIN_SAMPLE matches of
