@@ -895,9 +895,9 @@ def among(model, query, pks, places=False):
             # Checked row by row (IS TRUE keeps the planner from the text index,
             # which would read every match of the query instead of these few).
             cursor.execute(
-                f"SELECT record_id, ord FROM {name} WHERE record_id IN ({marks})"
+                f"SELECT record_id, ord FROM {name} WHERE record_id = ANY(%s)"
                 " AND (doc @@ %s::tsquery) IS TRUE ORDER BY ord",
-                [*pks, query],
+                [list(pks), query],
             )
             found = cursor.fetchall()
         else:
@@ -924,17 +924,23 @@ def key_sql(model, key):
     )
 
 
+def one_of(column, values):
+    """Return (SQL condition, params) for column being one of values: on
+    PostgreSQL one array parameter (hundreds of placeholders cost more to send and
+    to plan), on SQLite a list of them (at most 900 values)."""
+    if is_postgres():
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def known_words(candidates):
     """Return which of candidates are indexed words."""
     candidates = sorted(candidates)
     found = set()
     with connection.cursor() as cursor:
         for start in range(0, len(candidates), 900):
-            chunk = candidates[start : start + 900]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT word FROM {WORD_TABLE} WHERE word IN ({marks})", chunk
-            )
+            condition, params = one_of("word", candidates[start : start + 900])
+            cursor.execute(f"SELECT word FROM {WORD_TABLE} WHERE {condition}", params)
             found.update(row[0] for row in cursor.fetchall())
     return found
 

@@ -574,12 +574,7 @@ def grouped(model, pks, facets):
     if not pks:
         return []
     facet_marks = ", ".join(["%s"] * len(facets))
-    if engine.is_postgres():
-        # One array parameter: a list of a thousand costs PostgreSQL more to plan.
-        pk_condition, pk_params = "record_id = ANY(%s)", [list(pks)]
-    else:
-        pk_condition = "record_id IN (" + ", ".join(["%s"] * len(pks)) + ")"
-        pk_params = list(pks)
+    pk_condition, pk_params = engine.one_of("record_id", pks)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
