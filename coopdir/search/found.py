@@ -33,10 +33,10 @@ OTHERS_LIMIT = 200
 # MIN_SAMPLE matches (reads stop at WIDE_SAMPLE); the search for it starts where
 # about SAMPLE_TARGET are expected.
 MIN_SAMPLE = 50
-SAMPLE_TARGET = 100
+SAMPLE_TARGET = 200
 # Guessed (by the engine) to be no more than this share of the limit: counted
 # outright at once, else sampled first.
-COUNT_FIRST = float(__import__("os").environ.get("COUNT_FIRST", "0.34"))
+COUNT_FIRST = float(__import__("os").environ.get("COUNT_FIRST", "1.0"))
 WIDE_SAMPLE = 400
 # PostgreSQL: a page of a rank tier is read from the first span of name order
 # expected to hold MARGIN times the records wanted, then from spans GROWTH times
@@ -336,18 +336,23 @@ class Found:
         if guess is None:
             guess = self._word_share() * self._filtered_share(without) * self._total()
         few = 1.5 * limit
+        # A facet counted without its own filter (its counts only rank the other
+        # values to choose from) is estimated from a sample half as large.
+        least = MIN_SAMPLE // 2 if without else MIN_SAMPLE
+        start = self._level_for(guess * MIN_SAMPLE / least)
         if guess > limit * COUNT_FIRST:
             # Likely many: sampled first. A sample saying they are few enough (a
             # sample of MIN_SAMPLE or more errs by far less than half) sends them
             # to be counted outright after all.
-            level = self._deepest_sample(query, self._level_for(guess), at_most=few)
+            level = self._deepest_sample(query, start, at_most=few, least=least)
             read = self._sample(query, level) if level else []
             if len(read) * 4**level > few:
                 return counted(len(read) * 4**level, True, 4**level, read)
         every = self._every(query, without, limit)
         if len(every) <= limit:
             return counted(len(every), False, 1, every)
-        level = self._deepest_sample(query, self._level_for(max(guess, few)))
+        start = self._level_for(max(guess, few) * MIN_SAMPLE / least)
+        level = self._deepest_sample(query, start, least=least)
         if not level:
             return counted(len(every), True, 1, every)
         read = self._sample(query, level)
@@ -386,19 +391,19 @@ class Found:
                     ]
         return self._matches[key]
 
-    def _deepest_sample(self, query, level, at_most=None):
-        """Return the deepest sample level holding at least MIN_SAMPLE matches of
+    def _deepest_sample(self, query, level, at_most=None, least=MIN_SAMPLE):
+        """Return the deepest sample level holding at least `least` matches of
         query (0 when none does), searching from level; or, given at_most, the
-        first level read whose MIN_SAMPLE or more matches stand for no more."""
+        first level read whose `least` or more matches stand for no more."""
         deepest = engine.SAMPLE_LEVELS
         counts = {}
         while True:
             counts[level] = len(self._sample(query, level))
             n = counts[level]
-            if at_most and MIN_SAMPLE <= n and n * 4**level <= at_most:
+            if at_most and least <= n and n * 4**level <= at_most:
                 return level
-            enough = [lvl for lvl, n in counts.items() if n >= MIN_SAMPLE]
-            few = [lvl for lvl, n in counts.items() if n < MIN_SAMPLE]
+            enough = [lvl for lvl, n in counts.items() if n >= least]
+            few = [lvl for lvl, n in counts.items() if n < least]
             last_enough = max(enough, default=0)
             first_few = min(few, default=deepest + 1)
             if first_few == last_enough + 1:
@@ -406,7 +411,7 @@ class Found:
             if enough and first_few > deepest:
                 # Deeper, until too few: jump to where twice the minimum is expected.
                 n = counts[last_enough]
-                step = math.floor(math.log(max(n / (2 * MIN_SAMPLE), 1), 4))
+                step = math.floor(math.log(max(n / (2 * least), 1), 4))
                 if n > WIDE_SAMPLE:
                     step = max(step, 2)  # the read stopped short: more are there
                 level = min(deepest, last_enough + max(step, 1))
@@ -416,7 +421,7 @@ class Found:
                 # Too few so far: jump shallower, to where the minimum is expected.
                 n = max(counts[first_few], 0.5)
                 level = first_few - 1
-                while level > 1 and n * 4 ** (first_few - level) < MIN_SAMPLE:
+                while level > 1 and n * 4 ** (first_few - level) < least:
                     level -= 1
 
     def _level_for(self, expected):
