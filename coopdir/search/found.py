@@ -448,7 +448,10 @@ class Found:
                 prefixes.add(alternative.tokens[-1])
             else:
                 words.add(alternative.tokens[-1])
-        counts = engine.document_counts(self.model, words, prefixes)
+        counts = self.memo(
+            ("words", engine.kind(self.model), *sorted(words), "|", *sorted(prefixes)),
+            lambda: engine.document_counts(self.model, words, prefixes),
+        )
         total = max(self._total(), 1)
         share = 1.0
         for alts in alternatives:
