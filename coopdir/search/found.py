@@ -47,7 +47,7 @@ GROWTH = 4
 # are read by walking the records in name order (checking each) instead; and a
 # span is narrowed to short stretches of name order, not long ones, when a long
 # one would hold more matches than this.
-WALK_RECORDS = 500
+WALK_RECORDS = 1500
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 _MEMO = {}
 
