@@ -739,16 +739,29 @@ def but_not(query, excluded):
     return f"({query}) NOT ({excluded})"
 
 
-def _pg_match(query):
-    """Return (SQL condition, params) for doc matching a PostgreSQL tsquery.
+def _pg_match(query, hidden=()):
+    """Return (SQL condition, params) for doc matching a PostgreSQL tsquery and
+    carrying none of the hidden tags.
 
     A phrase (a <-> b) cannot skip through the index as words can; the index is
-    given the words (a & b) and the phrase is checked on what that finds.
+    given the words (a & b) and the phrase is checked on what that finds. Hidden
+    tags (the statuses not shown: few records) are checked on what the index
+    finds too: asking the index to leave them out costs it a look-up per match.
     """
     loose = query.replace(" <-> ", " & ")
     if loose == query:
-        return "doc @@ %s::tsquery", [query]
-    return "doc @@ %s::tsquery AND doc @@ %s::tsquery", [loose, query]
+        condition, params = "doc @@ %s::tsquery", [query]
+    else:
+        condition = "doc @@ %s::tsquery AND doc @@ %s::tsquery"
+        params = [loose, query]
+    if hidden:
+        condition += " AND (doc @@ %s::tsquery) IS NOT TRUE"
+        params.append(compile_tags([hidden]))
+    return condition, params
+
+
+def _fts5_hide(query, hidden):
+    return but_not(query, compile_tags([hidden])) if hidden else query
 
 
 def match_sql(model, query, names_only=False):
@@ -774,6 +787,7 @@ def matching(
     places=False,
     checks=(),
     flags=(),
+    hidden=(),
 ):
     """Return the pks of up to limit matches of query, in name order if ordered.
 
@@ -789,7 +803,8 @@ def matching(
     records): PostgreSQL reads the records of the span in name order instead,
     checking each, and stops at limit. With places, checks (PostgreSQL) are
     queries each match is also checked against, and flags tags each match is
-    checked for: a column each, after the place.
+    checked for: a column each, after the place. hidden: tags (statuses) of
+    records never to return.
     """
     name = table(model)
     if query == never():
@@ -799,7 +814,7 @@ def matching(
         stretches = span_tags(first, last, short) if last and not walk else None
         if stretches:
             query = both(query, compile_tags([stretches]))
-        condition, params = _pg_match(query)
+        condition, params = _pg_match(query, hidden)
         if walk:
             # Checked record by record (IS TRUE keeps the planner from GIN), read
             # in name order from the B-tree on ord.
@@ -810,7 +825,7 @@ def matching(
             # the alphabet.
             pk, place = "record_id", "ord + 0"
     else:
-        condition, params = f"{name} MATCH %s", [query]
+        condition, params = f"{name} MATCH %s", [_fts5_hide(query, hidden)]
         pk, place = "rid", "rowid"
     if first is not None:
         condition += f" AND {place} >= %s"
@@ -883,9 +898,11 @@ def document_counts(model, words, prefixes=()):
     return found
 
 
-def among(model, query, pks, places=False):
+def among(model, query, pks, places=False, hidden=()):
     """Return which of pks (a few) match query, in name order (with places:
-    (pk, place) pairs)."""
+    (pk, place) pairs); hidden: tags of records never to return."""
+    if hidden:
+        query = but_not(query, compile_tags([hidden]))
     if not pks:
         return []
     marks = ", ".join(["%s"] * len(pks))

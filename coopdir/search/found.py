@@ -44,10 +44,11 @@ WIDE_SAMPLE = 400
 MARGIN = 2
 GROWTH = 4
 # PostgreSQL: matches so dense that a page is expected within this many records
-# are read by walking the records in name order (checking each) instead; and a
-# span is narrowed to short stretches of name order, not long ones, when a long
-# one would hold more matches than this.
+# are read by walking the records in name order (checking each) instead.
 WALK_RECORDS = 1500
+# PostgreSQL: a span is narrowed to short stretches of name order, not long ones,
+# when a long one would hold more matches than this.
+LONG_STRETCH_MATCHES = 500
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 _MEMO = {}
 
@@ -99,24 +100,27 @@ class Found:
 
     def restrict(self, query, without=()):
         """Return query narrowed to the filters (those of facets in without left
-        out). The status filter leaves the other statuses out instead: drafts are
-        few, so the engines read a short list rather than nearly every record's."""
+        out). The status filter is not in it: every read leaves out the records
+        of the other statuses (self.hidden) instead — drafts are few, so the
+        engines check a short list rather than nearly every record's."""
         groups = [
             tags
             for facet, tags in self.filters.items()
             if facet not in without and facet != "status"
         ]
-        query = engine.both(query, engine.compile_tags(groups))
-        if query and "status" in self.filters and "status" not in without:
-            wanted = set(self.filters["status"])
-            others = [
-                engine.tag("status", value)
-                for value, _label in self.model._meta.get_field("status").choices
-                if engine.tag("status", value) not in wanted
-            ]
-            if others:
-                query = engine.but_not(query, engine.compile_tags([others]))
-        return query
+        return engine.both(query, engine.compile_tags(groups))
+
+    @property
+    def hidden(self):
+        """Return the tags of the statuses not shown (none without a filter)."""
+        if "status" not in self.filters:
+            return ()
+        wanted = set(self.filters["status"])
+        return tuple(
+            engine.tag("status", value)
+            for value, _label in self.model._meta.get_field("status").choices
+            if engine.tag("status", value) not in wanted
+        )
 
     def _words(self, *, names_only=False, fuzzy=False):
         return engine.compile_query(self.terms, names_only=names_only, fuzzy=fuzzy)
@@ -172,7 +176,9 @@ class Found:
                 self._ranked.sort(key=lambda hit: -hit[1])  # stable: names within
                 self._ranked_all = True
                 return self._ranked[:stop]
-        exact = engine.among(self.model, self.match(), exact_pks[:100])
+        exact = engine.among(
+            self.model, self.match(), exact_pks[:100], hidden=self.hidden
+        )
         found += [(pk, EXACT) for pk in exact]
         seen = set(exact)
         complete = True
@@ -202,13 +208,17 @@ class Found:
         match rarely.
         """
         if not engine.is_postgres():
-            return engine.matching(self.model, tier, want, ordered=True)
+            return engine.matching(
+                self.model, tier, want, ordered=True, hidden=self.hidden
+            )
         matches = self._counted(self.match())
         places, scale = matches.places, matches.scale
         if matches.approximate:
             places, scale = self._tier_sample(tier, matches)
             if not places:  # few: found and sorted at once
-                return engine.matching(self.model, tier, want, ordered=True)
+                return engine.matching(
+                    self.model, tier, want, ordered=True, hidden=self.hidden
+                )
         if not places:
             return []
         # Dense matches (a page within WALK_RECORDS records, the first of them not
@@ -234,7 +244,8 @@ class Found:
                 ordered=True,
                 within=(first, last),
                 walk=walk,
-                short=share * engine.long_stretch_records() > WALK_RECORDS,
+                short=share * engine.long_stretch_records() > LONG_STRETCH_MATCHES,
+                hidden=self.hidden,
             )
             if last is None or end >= len(places):
                 break
@@ -248,7 +259,9 @@ class Found:
         A tier too sparse among the matches to be located by their sample (a word
         in many texts but few names) is sampled on its own, more finely.
         """
-        in_tier = engine.among(self.model, tier, matches.pks, places=True)
+        in_tier = engine.among(
+            self.model, tier, matches.pks, places=True, hidden=self.hidden
+        )
         if len(in_tier) >= MIN_SAMPLE // 2:
             return [place for _pk, place in in_tier], matches.scale
         expected = max(len(in_tier), 0.5) * matches.scale
@@ -302,7 +315,7 @@ class Found:
         key = (query, limit, checks)
         if key not in self._matches:
             self._matches[key] = engine.matching(
-                self.model, query, limit, places=True, checks=checks
+                self.model, query, limit, places=True, checks=checks, hidden=self.hidden
             )
         return self._matches[key]
 
@@ -382,6 +395,7 @@ class Found:
                 WIDE_SAMPLE + 1,
                 places=True,
                 flags=[sample(d) for d in deeper],
+                hidden=self.hidden,
             )
             self._matches[key] = [row[:2] for row in rows]
             if len(rows) <= WIDE_SAMPLE:
