@@ -221,13 +221,13 @@ class Found:
                 )
         if not places:
             return []
-        # Dense matches (a page within WALK_RECORDS records, the first of them not
-        # far later than that would put it) are read by walking the records.
+        # Dense matches are read by walking the records: about `scale` matches lie
+        # before the first sampled one, so a page is expected within WALK_RECORDS
+        # records, and never lies past the first sampled one (at most 16 times
+        # as far).
         share = len(places) * scale / max(self._total(), 1)
-        walk = (
-            want <= WALK_RECORDS * share
-            and places[0] / engine.GAP <= GROWTH * scale / share
-        )
+        before = places[0] / engine.GAP  # records before the first sampled match
+        walk = want * before / scale <= WALK_RECORDS and before <= 16 * WALK_RECORDS
         found = []
         first, end = None, max(1, math.ceil(MARGIN * want / scale))
         while len(found) < want:
