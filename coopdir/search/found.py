@@ -352,7 +352,7 @@ class Found:
         # A facet counted without its own filter (its counts only rank the other
         # values to choose from) is estimated from a sample half as large.
         least = MIN_SAMPLE // 2 if without else MIN_SAMPLE
-        start = self._level_for(guess * MIN_SAMPLE / least)
+        start = self._level_for(guess)
         if guess > limit * COUNT_FIRST:
             # Likely many: sampled first. A sample saying they are few enough (a
             # sample of MIN_SAMPLE or more errs by far less than half) sends them
@@ -364,7 +364,7 @@ class Found:
         every = self._every(query, without, limit)
         if len(every) <= limit:
             return counted(len(every), False, 1, every)
-        start = self._level_for(max(guess, few) * MIN_SAMPLE / least)
+        start = self._level_for(max(guess, few))
         level = self._deepest_sample(query, start, least=least)
         if not level:
             return counted(len(every), True, 1, every)
