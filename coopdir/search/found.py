@@ -36,7 +36,7 @@ MIN_SAMPLE = 50
 SAMPLE_TARGET = 200
 # Guessed (by the engine) to be no more than this share of the limit: counted
 # outright at once, else sampled first.
-COUNT_FIRST = float(__import__("os").environ.get("COUNT_FIRST", "1.0"))
+COUNT_FIRST = 1.0
 WIDE_SAMPLE = 400
 # PostgreSQL: a page of a rank tier is read from the first span of name order
 # expected to hold MARGIN times the records wanted, then from spans GROWTH times
@@ -223,11 +223,12 @@ class Found:
             return []
         # Dense matches are read by walking the records: about `scale` matches lie
         # before the first sampled one, so a page is expected within WALK_RECORDS
-        # records, and never lies past the first sampled one (at most 16 times
-        # as far).
+        # records — fewer than the matches the first span would fetch — and never
+        # lies past the first sampled one (at most 16 times WALK_RECORDS records).
         share = len(places) * scale / max(self._total(), 1)
         before = places[0] / engine.GAP  # records before the first sampled match
-        walk = want * before / scale <= WALK_RECORDS and before <= 16 * WALK_RECORDS
+        expected = want * before / scale
+        walk = expected <= min(WALK_RECORDS, scale) and before <= 16 * WALK_RECORDS
         found = []
         first, end = None, max(1, math.ceil(MARGIN * want / scale))
         while len(found) < want:
