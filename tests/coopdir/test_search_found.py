@@ -290,11 +290,24 @@ def test_the_landing_view_reads_totals_kept_by_every_write(directory):
         assert cursor.fetchone()[0] == 0
 
 
-def test_a_page_is_read_from_the_first_spans_of_name_order(monkeypatch):
+@pytest.mark.parametrize(
+    "walk_records, long_stretch_matches",
+    [
+        (found_module.WALK_RECORDS, found_module.LONG_STRETCH_MATCHES),
+        (0, found_module.LONG_STRETCH_MATCHES),  # never walk: long stretches
+        (0, 0),  # never walk: short stretches
+    ],
+)
+def test_a_page_is_read_from_the_first_spans_of_name_order(
+    monkeypatch, walk_records, long_stretch_matches
+):
     """PostgreSQL reads a page from the first spans of name order that hold enough
-    matches (SQLite reads in name order): with two records per stretch of name
-    order here, a page crosses many stretches, and spans too wide to narrow in the
-    index; counted outright and estimated from a sample, pages equal the ORM's."""
+    matches (SQLite reads in name order): with stretches of name order of two and
+    eight records here, a page crosses many of them, and spans too wide to narrow
+    in the index; counted outright and estimated from a sample, walking the
+    records where matches are dense or never, pages equal the ORM's."""
+    monkeypatch.setattr(found_module, "WALK_RECORDS", walk_records)
+    monkeypatch.setattr(found_module, "LONG_STRETCH_MATCHES", long_stretch_matches)
     # Places are 2**24 apart: stretches of 2 and 8 records.
     monkeypatch.setattr(engine, "STRETCHES", (("stretch", 25), ("long stretch", 27)))
     monkeypatch.setattr(engine, "MAX_STRETCHES", 12)
