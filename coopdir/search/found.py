@@ -5,12 +5,15 @@ how many there are, and facet counts. Words, status and the facet filters (count
 region, sector, kind, scope) are all in the index (as words and tags), so:
 
 - a page is a few index queries in name order, one per rank tier, each stopping
-  as soon as the page is full;
+  as soon as the page is full (SQLite reads its index in name order; PostgreSQL
+  reads the first span of name order that the count's sample says holds enough,
+  or ranks a page counted outright from the count's own read);
 - the count is exact up to EXACT_LIMIT; past it, it is estimated from a fixed
   sample of the directory (about one record in 4**level, chosen by a hash of the
   pk) and marked approximate;
-- facet counts are grouped in the database over the matches (up to EXACT_LIMIT) or
-  over the same sample, scaled up;
+- facet counts are grouped in the database over the matches (up to EXACT_LIMIT;
+  a facet counted without its own filter, up to OTHERS_LIMIT) or over a sample,
+  scaled up;
 - with no words and no filters, counts and facets are the directory's totals,
   which every write keeps up to date in its own transaction.
 
@@ -34,10 +37,10 @@ OTHERS_LIMIT = 200
 # about SAMPLE_TARGET are expected.
 MIN_SAMPLE = 50
 SAMPLE_TARGET = 200
+WIDE_SAMPLE = 400
 # Guessed (by the engine) to be no more than this share of the limit: counted
 # outright at once, else sampled first.
 COUNT_FIRST = 1.0
-WIDE_SAMPLE = 400
 # PostgreSQL: a page of a rank tier is read from the first span of name order
 # expected to hold MARGIN times the records wanted, then from spans GROWTH times
 # longer each.
