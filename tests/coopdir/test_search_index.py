@@ -43,6 +43,7 @@ def assert_in_step(*models):
             assert engine.indexed_tokens(model, pk) == expected_tokens(model, pk)
             doc = engine.build_documents(model, Q(pk=pk))[pk]
             assert engine.indexed_tags(model, pk) == doc.tags
+            assert engine.indexed_facets(model, pk) == doc.facets
         by_name = sorted(model.objects.values_list("name", "pk"))
         assert engine.indexed_order(model) == [pk for _name, pk in by_name]
         assert engine.misplaced(model) == []
