@@ -519,7 +519,6 @@ def _spread(model, cursor, around):
 def _move(model, cursor, moves):
     """Give records new places: moves is [(new ord, old ord, pk)]."""
     kind_, name = kind(model), table(model)
-    new_stretch = None  # PostgreSQL: documents whose stretch tag changes
     # Through negative places first, so no two rows ever share one.
     for stage in ((lambda new, old: (-new, old)), (lambda new, old: (new, -new))):
         pairs = [(*stage(new, old), pk) for new, old, pk in moves]
@@ -532,21 +531,6 @@ def _move(model, cursor, moves):
                 f"UPDATE {name} SET ord = %s WHERE record_id = %s",
                 [(new, pk) for new, _old, pk in pairs],
             )
-            if new_stretch is None:
-                new_stretch = [
-                    (
-                        [TAG_MARK + t for t in sorted(stretch_tags(old))],
-                        [TAG_MARK + t for t in sorted(stretch_tags(new))],
-                        pk,
-                    )
-                    for new, old, pk in moves
-                    if stretch_tags(new) != stretch_tags(old)
-                ]
-                cursor.executemany(
-                    f"UPDATE {name} SET doc = ts_delete(doc, %s::text[])"
-                    " || array_to_tsvector(%s::text[]) WHERE record_id = %s",
-                    new_stretch,
-                )
         else:
             for new, old, _pk in pairs:
                 cursor.execute(
@@ -555,6 +539,21 @@ def _move(model, cursor, moves):
                     [new, old],
                 )
                 cursor.execute(f"DELETE FROM {name} WHERE rowid = %s", [old])
+    if is_postgres():
+        # Documents moved into other stretches of name order are tagged anew.
+        cursor.executemany(
+            f"UPDATE {name} SET doc = ts_delete(doc, %s::text[])"
+            " || array_to_tsvector(%s::text[]) WHERE record_id = %s",
+            [
+                (
+                    [TAG_MARK + t for t in sorted(stretch_tags(old))],
+                    [TAG_MARK + t for t in sorted(stretch_tags(new))],
+                    pk,
+                )
+                for new, old, pk in moves
+                if stretch_tags(new) != stretch_tags(old)
+            ],
+        )
 
 
 def index_records(model, pks):
@@ -936,23 +935,23 @@ def among(model, query, pks, places=False, hidden=()):
         query = but_not(query, compile_tags([hidden]))
     if not pks:
         return []
-    marks = ", ".join(["%s"] * len(pks))
+    pk_condition, pk_params = one_of("record_id", pks)
     name = table(model)
     with connection.cursor() as cursor:
         if is_postgres():
             # Checked row by row (IS TRUE keeps the planner from the text index,
             # which would read every match of the query instead of these few).
             cursor.execute(
-                f"SELECT record_id, ord FROM {name} WHERE record_id = ANY(%s)"
+                f"SELECT record_id, ord FROM {name} WHERE {pk_condition}"
                 " AND (doc @@ %s::tsquery) IS TRUE ORDER BY ord",
-                [list(pks), query],
+                [*pk_params, query],
             )
             found = cursor.fetchall()
         else:
             cursor.execute(
                 f"SELECT record_id, ord FROM {ORDER_TABLE} WHERE kind = %s"
-                f" AND record_id IN ({marks}) ORDER BY ord",
-                [kind(model), *pks],
+                f" AND {pk_condition} ORDER BY ord",
+                [kind(model), *pk_params],
             )
             found = []
             for pk, ord_ in cursor.fetchall():
