@@ -22,6 +22,7 @@ The same sample on both engines gives the same estimates on both.
 
 import math
 from collections import namedtuple
+from functools import cached_property
 
 from django.db import connection
 
@@ -113,7 +114,7 @@ class Found:
         ]
         return engine.both(query, engine.compile_tags(groups))
 
-    @property
+    @cached_property
     def hidden(self):
         """Return the tags of the statuses not shown (none without a filter)."""
         if "status" not in self.filters:
@@ -359,8 +360,8 @@ class Found:
         start = self._level_for(guess)
         if guess > limit * COUNT_FIRST:
             # Likely many: sampled first. A sample saying they are few enough (a
-            # sample of MIN_SAMPLE or more errs by far less than half) sends them
-            # to be counted outright after all.
+            # sample of `least` or more errs by far less than half) sends them to
+            # be counted outright after all.
             level = self._deepest_sample(query, start, at_most=few, least=least)
             read = self._sample(query, level) if level else []
             if len(read) * 4**level > few:
@@ -599,7 +600,6 @@ def grouped(model, pks, facets):
     """Return [(facet, value, count)] over the records pks, grouped in the database."""
     if not pks:
         return []
-    facet_marks = ", ".join(["%s"] * len(facets))
     pk_condition, pk_params = engine.one_of("record_id", pks)
     if engine.is_postgres():
         # From the facet values beside each document: rows the search has just
@@ -612,6 +612,7 @@ def grouped(model, pks, facets):
                 [*pk_params, list(facets)],
             )
             return cursor.fetchall()
+    facet_marks = ", ".join(["%s"] * len(facets))
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
