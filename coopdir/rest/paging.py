@@ -42,7 +42,7 @@ class Pagination(PageNumberPagination):
         estimate = bool(getattr(self.page.paginator.object_list, "approximate", False))
         if self.request.accepted_renderer.format != "csv":
             response.data["count_is_estimate"] = estimate
-        if self.request.accepted_renderer.format == "csv":
+        else:
             response["X-Total-Count-Is-Estimate"] = "true" if estimate else "false"
             links = [
                 f'<{url}>; rel="{rel}"'
