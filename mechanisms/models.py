@@ -144,7 +144,7 @@ class Mechanism(PartialDateMixin, models.Model):
     objects = MechanismQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "pk"]  # pk: pages stable among equal names
         verbose_name = _("mechanism")
         verbose_name_plural = _("mechanisms")
         constraints = [

@@ -127,6 +127,11 @@ class NullsLastOrderingFilter(django_filters.OrderingFilter):
         field = F(self.param_map.get(name, name))
         return field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
 
+    def filter(self, qs, value):
+        """Order as asked, then by pk: pages stay stable among equal values."""
+        qs = super().filter(qs, value)
+        return qs.order_by(*qs.query.order_by, "pk") if qs.query.order_by else qs
+
 
 class EntityFilterSet(django_filters.FilterSet):
     """Filters organisations and mechanisms share, under the same names.

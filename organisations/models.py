@@ -401,7 +401,7 @@ class Organisation(PartialDateMixin, models.Model):
     objects = OrganisationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["name", "pk"]  # pk: pages stable among equal names
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
