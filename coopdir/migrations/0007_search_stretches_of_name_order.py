@@ -19,9 +19,10 @@ def add_stretches(apps, schema_editor):
     from coopdir.search.rebuild import record_models
 
     marks, params = [], []
-    for facet, bits in engine.STRETCHES:
+    # The stretches of this version (0009 replaced them with a ladder of lengths).
+    for prefix, bits in (("pl", 34), ("pm", 40)):
         marks.append("%s || (ord >> %s)::text")
-        params += [engine.TAG_MARK + engine.TAG_PREFIX[facet], bits]
+        params += [engine.TAG_MARK + prefix, bits]
     for model in record_models():
         name = engine.table(model)
         with connection.cursor() as cursor:

@@ -110,17 +110,19 @@ TAG_PREFIX = {
     "region": "re",
     "sector": "se",
     "sample": "sa",
-    "stretch": "pl",
-    "long stretch": "pm",
 }
 # PostgreSQL: every document also carries the stretches of name order its place
-# lies in, a short one and a long one (places >> bits: about 1,024 and 65,536
-# records, as a rebuild spaces places), so a read of the matches within a span of
-# name order narrows in the text index itself, to the few stretches covering it.
-STRETCHES = (("stretch", 34), ("long stretch", 40))
-# A span covered by more stretches than this (of either length) is not narrowed in
-# the index: its matches are found and those outside it dropped.
-MAX_STRETCHES = 64
+# lies in, one per length: a ladder from about 1,024 records to 4,194,304, each
+# four times the last (places >> bits, as a rebuild spaces places), so a read of
+# the matches within a span of name order narrows in the text index itself, to
+# the few stretches of the shortest length covering it.
+STRETCHES = tuple((f"stretch {bits}", bits) for bits in range(34, 48, 2))
+TAG_PREFIX.update(
+    {facet: f"p{'abcdefg'[index]}" for index, (facet, _bits) in enumerate(STRETCHES)}
+)
+# The most stretches a span is narrowed to: GIN's work on an alternative of
+# stretches grows with the square of their number.
+MAX_STRETCHES = 8
 
 
 def stretch_tags(place):
@@ -128,15 +130,11 @@ def stretch_tags(place):
     return {tag(facet, place >> bits) for facet, bits in STRETCHES}
 
 
-def long_stretch_records():
-    """Return about how many records a long stretch holds (as a rebuild spaces)."""
-    return (1 << STRETCHES[-1][1]) // GAP
-
-
-def span_tags(first, last, short=True):
-    """Return the tags of the fewest stretches covering places first to last - 1
-    (short: the short ones when they are few enough), or None when too many."""
-    for facet, bits in STRETCHES[0 if short else 1 :]:
+def span_tags(first, last):
+    """Return the tags of the fewest stretches of one length covering places
+    first to last - 1 (the shortest length needing at most MAX_STRETCHES), or
+    None when the span is too long to narrow."""
+    for facet, bits in STRETCHES:
         numbers = range((first or 0) >> bits, ((last - 1) >> bits) + 1)
         if len(numbers) <= MAX_STRETCHES:
             return [tag(facet, number) for number in numbers]
@@ -813,7 +811,6 @@ def matching(
     ordered=False,
     within=None,
     walk=False,
-    short=True,
     places=False,
     checks=(),
     flags=(),
@@ -826,10 +823,9 @@ def matching(
 
     SQLite reads the index in its rowid order (the place) and stops at limit.
     PostgreSQL finds the matches with GIN and sorts them; within a span of name
-    order it asks GIN for the stretches covering it too, so only the matches in
-    them are read (short: short stretches where few enough cover it; long ones
-    cover more matches but are read faster where a word or filter is rare).
-    walk (for matches so dense that a page lies among the next few hundred
+    order it asks GIN for the few stretches covering it too, so only the matches
+    in them are read. walk (for matches so dense that a page lies among the next
+    few hundred
     records): PostgreSQL reads the records of the span in name order instead,
     checking each, and stops at limit. With places, checks (PostgreSQL) are
     queries each match is also checked against, and flags tags each match is
@@ -841,7 +837,7 @@ def matching(
         return []
     first, last = within or (None, None)
     if is_postgres():
-        stretches = span_tags(first, last, short) if last and not walk else None
+        stretches = span_tags(first, last) if last and not walk else None
         if stretches:
             query = both(query, compile_tags([stretches]))
         condition, params = _pg_match(query, hidden)

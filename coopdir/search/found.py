@@ -20,6 +20,7 @@ region, sector, kind, scope) are all in the index (as words and tags), so:
 The same sample on both engines gives the same estimates on both.
 """
 
+import bisect
 import math
 from collections import namedtuple
 from functools import cached_property
@@ -44,15 +45,12 @@ WIDE_SAMPLE = 400
 COUNT_FIRST = 1.0
 # PostgreSQL: a page of a rank tier is read from the first span of name order
 # expected to hold MARGIN times the records wanted, then from spans GROWTH times
-# longer each.
+# longer each (see Found._in_name_order).
 MARGIN = 2
 GROWTH = 4
 # PostgreSQL: matches so dense that a page is expected within this many records
 # are read by walking the records in name order (checking each) instead.
 WALK_RECORDS = 1500
-# PostgreSQL: a span is narrowed to short stretches of name order, not long ones,
-# when a long one would hold more matches than this.
-LONG_STRETCH_MATCHES = 500
 EXACT, NAME, TEXT, TYPO = 4, 3, 2, 1
 _MEMO = {}
 
@@ -233,28 +231,48 @@ class Found:
         before = places[0] / engine.GAP  # records before the first sampled match
         expected = want * before / scale
         walk = expected <= min(WALK_RECORDS, scale) and before <= 16 * WALK_RECORDS
-        found = []
-        first, end = None, max(1, math.ceil(MARGIN * want / scale))
+        # A span ends where the sample says it holds MARGIN times the matches
+        # still wanted (about `scale` matches lie before each sampled one, often
+        # far more than wanted) and, unless walking, where as many are expected
+        # at the tier's mean density, so a page of frequent words is read from
+        # the few records it needs. Where matches cluster (names starting with a
+        # word), spans so short find few: the next ones are GROWTH times longer,
+        # up to the sample's bound (the sample is spread by a hash, not by name,
+        # so it is right in clusters too). A span the sample bounded that still
+        # held too few makes the next one reach GROWTH times further.
+        found, first = [], None
+        by_sample, by_density = MARGIN, MARGIN  # times the matches still wanted
         while len(found) < want:
-            if end < len(places):
-                last = places[end - 1] + 1
+            wanted = want - len(found)
+            index = bisect.bisect_left(places, first or 0)
+            index += math.ceil(by_sample * wanted / scale)
+            if index <= len(places):
+                last, final = places[index - 1] + 1, False
             elif matches.approximate:
-                last = None  # the rest of name order
+                last, final = None, True  # the rest of name order
             else:
-                last = places[-1] + 1  # every match is at or before the last
+                last, final = places[-1] + 1, True  # every match lies before it
+            dense = False
+            if not walk and last is not None:
+                end = (first or 0) + math.ceil(by_density * wanted / share) * engine.GAP
+                if end < last:
+                    last, final, dense = end, False, True
             found += engine.matching(
                 self.model,
                 tier,
-                want - len(found),
+                wanted,
                 ordered=True,
                 within=(first, last),
                 walk=walk,
-                short=share * engine.long_stretch_records() > LONG_STRETCH_MATCHES,
                 hidden=self.hidden,
             )
-            if last is None or end >= len(places):
+            if final:
                 break
-            first, end = last, end * GROWTH
+            first = last
+            if dense:
+                by_density *= GROWTH
+            else:
+                by_sample *= GROWTH
         return found
 
     def _tier_sample(self, tier, matches):

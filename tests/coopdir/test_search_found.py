@@ -291,26 +291,26 @@ def test_the_landing_view_reads_totals_kept_by_every_write(directory):
 
 
 @pytest.mark.parametrize(
-    "walk_records, long_stretch_matches",
+    "walk_records, max_stretches",
     [
-        (found_module.WALK_RECORDS, found_module.LONG_STRETCH_MATCHES),
-        (0, found_module.LONG_STRETCH_MATCHES),  # never walk: long stretches
-        (0, 0),  # never walk: short stretches
+        (found_module.WALK_RECORDS, engine.MAX_STRETCHES),
+        (0, engine.MAX_STRETCHES),  # never walk: spans narrowed to stretches
+        (0, 1),  # never walk: most spans too long to narrow
     ],
 )
 def test_a_page_is_read_from_the_first_spans_of_name_order(
-    monkeypatch, walk_records, long_stretch_matches
+    monkeypatch, walk_records, max_stretches
 ):
     """PostgreSQL reads a page from the first spans of name order that hold enough
-    matches (SQLite reads in name order): with stretches of name order of two and
-    eight records here, a page crosses many of them, and spans too wide to narrow
-    in the index; counted outright and estimated from a sample, walking the
-    records where matches are dense or never, pages equal the ORM's."""
+    matches (SQLite reads in name order): with stretches of name order of two,
+    four and eight records here, a page crosses many of them, and spans too wide
+    to narrow in the index; counted outright and estimated from a sample, walking
+    the records where matches are dense or never, pages equal the ORM's."""
     monkeypatch.setattr(found_module, "WALK_RECORDS", walk_records)
-    monkeypatch.setattr(found_module, "LONG_STRETCH_MATCHES", long_stretch_matches)
-    # Places are 2**24 apart: stretches of 2 and 8 records.
-    monkeypatch.setattr(engine, "STRETCHES", (("stretch", 25), ("long stretch", 27)))
-    monkeypatch.setattr(engine, "MAX_STRETCHES", 12)
+    # Places are 2**24 apart: stretches of 2, 4 and 8 records.
+    ladder = zip(engine.STRETCHES[:3], (25, 26, 27), strict=True)
+    monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
+    monkeypatch.setattr(engine, "MAX_STRETCHES", max_stretches)
     monkeypatch.setattr(found_module, "MARGIN", 1)  # more, shorter spans
     rng = random.Random(11)
     heads = ["Alpine", "Baltic", "Coastal", "Delta", "Eastern", "Zenith"]
@@ -346,7 +346,7 @@ def test_a_page_is_read_from_the_first_spans_of_name_order(
 def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
     monkeypatch.setattr(engine, "GAP", 4)
     # Two and eight places per stretch.
-    monkeypatch.setattr(engine, "STRETCHES", (("stretch", 3), ("long stretch", 5)))
+    monkeypatch.setattr(engine, "STRETCHES", (("stretch 34", 3), ("stretch 36", 5)))
     OrganisationFactory(name="Alpha")
     OrganisationFactory(name="Omega")
     # Each new name falls just after the last one, between the same two places.

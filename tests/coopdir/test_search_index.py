@@ -200,3 +200,82 @@ def test_the_migrations_built_the_engine_for_this_database():
                 "WHERE name = 'coopdir_search_organisation'"
             )
             assert "fts5" in cursor.fetchone()[0].lower()
+
+
+def test_a_span_is_covered_by_the_fewest_stretches_of_one_length():
+    tags = engine.span_tags(0, 1)
+    assert tags == [engine.tag(engine.STRETCHES[0][0], 0)]
+    (short, short_bits), (second, second_bits) = engine.STRETCHES[:2]
+    # Places 100 to 299 short stretches in: 200 short ones are too many; the
+    # stretches four times longer from number 25 to 74 too; and so on up.
+    first, last = 100 << short_bits, 300 << short_bits
+    tags = engine.span_tags(first, last)
+    for facet, bits in engine.STRETCHES:
+        numbers = range(first >> bits, ((last - 1) >> bits) + 1)
+        if len(numbers) <= engine.MAX_STRETCHES:
+            assert tags == [engine.tag(facet, n) for n in numbers]
+            break
+        assert not any(t.startswith(engine.TAG_PREFIX[facet]) for t in tags)
+    # Every place of the span lies in a stretch of the cover, and the cover is
+    # never longer than the span plus a stretch at either end.
+    facet, bits = next(
+        (f, b) for f, b in engine.STRETCHES if tags[0] == engine.tag(f, first >> b)
+    )
+    covered = {
+        engine.tag(facet, place >> bits)
+        for place in range(first, last, 1 << short_bits)
+    }
+    assert covered == set(tags)
+    assert engine.span_tags(first, first + (8 << second_bits)) == [
+        engine.tag(second, n)
+        for n in range(first >> second_bits, (first >> second_bits) + 8)
+    ]
+    assert engine.span_tags(0, 1 << 62) is None  # too long to narrow
+
+
+def test_migration_0009_retags_documents_of_0007_with_the_ladder():
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration = importlib.import_module(
+        "coopdir.migrations.0009_search_a_ladder_of_stretches"
+    )
+    assert [prefix for prefix, _bits in migration.LADDER] == [
+        engine.TAG_PREFIX[facet] for facet, _bits in engine.STRETCHES
+    ]
+    assert [bits for _prefix, bits in migration.LADDER] == [
+        bits for _facet, bits in engine.STRETCHES
+    ]
+    records = [OrganisationFactory(name=f"Ladder {n}") for n in range(3)]
+    if connection.vendor == "postgresql":
+        # Tagged as 0007 left them: a short and a long stretch, no ladder.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE coopdir_search_organisation SET doc = ts_delete(doc, ARRAY("
+                "SELECT l FROM unnest(tsvector_to_array(doc)) l WHERE l ~ '^~p[a-g]'))"
+                " || array_to_tsvector("
+                "ARRAY['~pl' || (ord >> 34), '~pm' || (ord >> 40)])"
+            )
+        assert len(engine.misplaced(Organisation)) == len(records)
+    # What the migration uses of a schema editor (SQLite's cannot be entered
+    # inside a test's transaction).
+    def execute(sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    editor = SimpleNamespace(connection=connection, execute=execute)
+    migration.climb_the_ladder(None, editor)
+    assert engine.misplaced(Organisation) == []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # nor any of 0007's stretches left
+            cursor.execute(
+                "SELECT COUNT(*) FROM coopdir_search_organisation, unnest(doc)"
+                " WHERE lexeme ~ '^~p[lm][0-9]'"
+            )
+            assert cursor.fetchone()[0] == 0
+    assert_in_step(Organisation)
+    assert [r.pk for r in search(Organisation.objects.all(), "ladder")] == [
+        r.pk for r in records
+    ]
