@@ -815,6 +815,7 @@ def matching(
     checks=(),
     flags=(),
     hidden=(),
+    grouped_up_to=None,
 ):
     """Return the pks of up to limit matches of query, in name order if ordered.
 
@@ -825,16 +826,17 @@ def matching(
     PostgreSQL finds the matches with GIN and sorts them; within a span of name
     order it asks GIN for the few stretches covering it too, so only the matches
     in them are read. walk (for matches so dense that a page lies among the next
-    few hundred
-    records): PostgreSQL reads the records of the span in name order instead,
-    checking each, and stops at limit. With places, checks (PostgreSQL) are
-    queries each match is also checked against, and flags tags each match is
+    few hundred records): PostgreSQL reads the records of the span in name order
+    instead, checking each, and stops at limit. With places, checks (PostgreSQL)
+    are queries each match is also checked against, and flags tags each match is
     checked for: a column each, after the place. hidden: tags (statuses) of
-    records never to return.
+    records never to return. grouped_up_to (PostgreSQL, unordered): returns
+    (rows, groups), groups the facet counts [(facet, value, n)] over the rows
+    when there are no more than that many of them, else None.
     """
     name = table(model)
     if query == never():
-        return []
+        return [] if grouped_up_to is None else ([], [])
     first, last = within or (None, None)
     if is_postgres():
         stretches = span_tags(first, last) if last and not walk else None
@@ -867,12 +869,37 @@ def matching(
         columns += ", tags"
     columns += "".join(", doc @@ %s::tsquery" for _check in checks)
     sql = f"SELECT {columns} FROM {name} WHERE {condition}{order} LIMIT %s"
+    params = [*checks, *params, limit]
+    if grouped_up_to is not None:
+        sql, params = _grouping_too(sql, params, columns.count(",") + 1, grouped_up_to)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*checks, *params, limit])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
+    groups = None
+    if grouped_up_to is not None:
+        groups = [(*row[-2].split(":", 1), row[-1]) for row in rows if row[0] is None]
+        rows = [row[:-2] for row in rows if row[0] is not None]
+        groups = groups if len(rows) <= grouped_up_to else None
     if flags and not is_postgres():
         rows = [(*row[:-1], *(t in row[-1].split() for t in flags)) for row in rows]
-    return rows if places else [row[0] for row in rows]
+    rows = rows if places else [row[0] for row in rows]
+    return rows if grouped_up_to is None else (rows, groups)
+
+
+def _grouping_too(sql, params, width, up_to):
+    """PostgreSQL: return (sql, params) of the statement sql (SELECT {width}
+    columns … LIMIT) also returning, when it finds up_to rows or fewer, the facet
+    counts over them: rows (None × width, "facet:value", count) after its own."""
+    select, rest = sql.split(" FROM ", 1)
+    names = [f"c{i}" for i in range(width)]
+    return (
+        f"WITH m ({', '.join(names)}, facets) AS MATERIALIZED"
+        f" ({select}, facets FROM {rest}) "
+        f"SELECT {', '.join(names)}, NULL, NULL FROM m UNION ALL "
+        f"SELECT {', '.join(['NULL'] * width)}, f, COUNT(*)"
+        " FROM m, unnest(m.facets) f WHERE (SELECT COUNT(*) FROM m) <= %s GROUP BY f",
+        [*params, up_to],
+    )
 
 
 def estimated_matches(model, query):

@@ -56,8 +56,11 @@ _MEMO = {}
 
 # count: exact, or estimated (approximate) from a sample where each counted match
 # stands for scale; pks: the matches counted; places: theirs in name order, sorted.
-# ranks ({pk: rank tier}, PostgreSQL): of matches counted outright, when known.
-Counted = namedtuple("Counted", "count approximate scale pks places ranks")
+# ranks ({pk: rank tier}, PostgreSQL): of matches counted outright, when known;
+# groups ([(facet, value, n)], PostgreSQL): their facet counts, from the same read.
+Counted = namedtuple(
+    "Counted", "count approximate scale pks places ranks groups", defaults=[None]
+)
 
 
 class Found:
@@ -94,6 +97,7 @@ class Found:
         self.nothing = bool(self.query) and not self.terms
         self._count = None
         self._matches = {}
+        self._groups = {}
         self._counts = {}
         self._ranked = []
         self._ranked_all = False
@@ -332,16 +336,6 @@ class Found:
                 self._count, self.approximate = matches.count, matches.approximate
         return self._count
 
-    def matches(self, query, limit, checks=()):
-        """Return [(pk, place, *checks)] of the first `limit` matches of query (any
-        order); checks: engine queries each match is checked against."""
-        key = (query, limit, checks)
-        if key not in self._matches:
-            self._matches[key] = engine.matching(
-                self.model, query, limit, places=True, checks=checks, hidden=self.hidden
-            )
-        return self._matches[key]
-
     def _counted(self, query, without=()):
         """Return the Counted matches of query (facets in without left out).
 
@@ -384,9 +378,9 @@ class Found:
             read = self._sample(query, level) if level else []
             if len(read) * 4**level > few:
                 return counted(len(read) * 4**level, True, 4**level, read)
-        every = self._every(query, without, limit)
+        every, groups = self._every(query, without, limit)
         if len(every) <= limit:
-            return counted(len(every), False, 1, every)
+            return counted(len(every), False, 1, every)._replace(groups=groups)
         start = self._level_for(max(guess, few))
         level = self._deepest_sample(query, start, least=least)
         if not level:
@@ -396,14 +390,30 @@ class Found:
         return counted(max(len(read) * scale, limit + 1), True, scale, read)
 
     def _every(self, query, without, limit):
-        """Return [(pk, place, …)] of up to limit + 1 matches of query. Of the
-        matches themselves (nothing left out), on PostgreSQL, also whether each
-        matches the words in names, and as typed (not a typo): their rank tiers,
-        so a page of up to the limit needs no read of its own (see ranked)."""
+        """Return ([(pk, place, …)] of up to limit + 1 matches of query, groups).
+
+        On PostgreSQL the same read counts the facets of up to limit matches
+        (groups; else None), and of the matches themselves (nothing left out)
+        checks whether each matches the words in names, and as typed (not a
+        typo): their rank tiers, so a page of up to the limit needs no read of
+        its own (see ranked)."""
+        postgres = engine.is_postgres()
         checks = ()
-        if engine.is_postgres() and self.terms and not without:
+        if postgres and self.terms and not without:
             checks = (self._words(names_only=True), self._words())
-        return self.matches(query, limit + 1, checks)
+        key = (query, limit + 1, checks)
+        if key not in self._matches:
+            read = engine.matching(
+                self.model,
+                query,
+                limit + 1,
+                places=True,
+                checks=checks,
+                hidden=self.hidden,
+                grouped_up_to=limit if postgres else None,
+            )
+            self._matches[key], self._groups[key] = read if postgres else (read, None)
+        return self._matches[key], self._groups[key]
 
     def _sample(self, query, level):
         """Return [(pk, place)] of the matches of query in sample level (up to
@@ -577,7 +587,10 @@ class Found:
         else:
             found = self._counted(query, without)
             approximate = found.approximate
-            rows = grouped(self.model, found.pks, facets) if found.count else []
+            if found.groups is not None:  # counted with the matches
+                rows = [row for row in found.groups if row[0] in facets]
+            else:
+                rows = grouped(self.model, found.pks, facets) if found.count else []
             if approximate:
                 rows = [(f, v, n * found.scale) for f, v, n in rows]
         counts = label_rows(self.model, rows, facets)

@@ -2,10 +2,12 @@
 
 import io
 import json
+from collections import Counter
 
 import pytest
 from django.core import serializers
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Q
 
 from coopdir.search import engine, search
@@ -237,8 +239,6 @@ def test_migration_0009_retags_documents_of_0007_with_the_ladder():
     import importlib
     from types import SimpleNamespace
 
-    from django.db import connection
-
     migration = importlib.import_module(
         "coopdir.migrations.0009_search_a_ladder_of_stretches"
     )
@@ -259,6 +259,7 @@ def test_migration_0009_retags_documents_of_0007_with_the_ladder():
                 "ARRAY['~pl' || (ord >> 34), '~pm' || (ord >> 40)])"
             )
         assert len(engine.misplaced(Organisation)) == len(records)
+
     # What the migration uses of a schema editor (SQLite's cannot be entered
     # inside a test's transaction).
     def execute(sql, params=()):
@@ -279,3 +280,32 @@ def test_migration_0009_retags_documents_of_0007_with_the_ladder():
     assert [r.pk for r in search(Organisation.objects.all(), "ladder")] == [
         r.pk for r in records
     ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: SQLite groups facets from its facet table",
+)
+def test_a_read_counts_the_facets_of_what_it_finds():
+    from coopdir.search import plan
+
+    records = [OrganisationFactory(name=f"Grouped Union {n}") for n in range(3)]
+    words = engine.compile_query(plan("grouped"))
+    for up_to, counted in ((3, True), (2, False)):
+        rows, groups = engine.matching(
+            Organisation, words, 10, places=True, grouped_up_to=up_to
+        )
+        assert sorted(row[0] for row in rows) == [r.pk for r in records]
+        if not counted:  # more rows than asked to count over
+            assert groups is None
+            continue
+        expected = Counter(
+            (facet, value)
+            for record in records
+            for facet, value in engine.indexed_facets(Organisation, record.pk)
+        )
+        assert sorted(groups) == sorted((f, v, n) for (f, v), n in expected.items())
+    nothing = engine.matching(
+        Organisation, engine.never(), 10, places=True, grouped_up_to=5
+    )
+    assert nothing == ([], [])
