@@ -115,12 +115,12 @@ TAG_PREFIX = {
 # lies in, one per length: a ladder from about 1,024 records to 4,194,304, each
 # four times the last (places >> bits, as a rebuild spaces places), so a read of
 # the matches within a span of name order narrows in the text index itself, to
-# the few stretches of the shortest length covering it.
+# the few stretches covering it.
 STRETCHES = tuple((f"stretch {bits}", bits) for bits in range(34, 48, 2))
 TAG_PREFIX.update(
     {facet: f"p{'abcdefg'[index]}" for index, (facet, _bits) in enumerate(STRETCHES)}
 )
-# The most stretches a span is narrowed to: GIN's work on an alternative of
+# The most stretches a read is narrowed to: GIN's work on an alternative of
 # stretches grows with the square of their number.
 MAX_STRETCHES = 8
 
@@ -130,15 +130,38 @@ def stretch_tags(place):
     return {tag(facet, place >> bits) for facet, bits in STRETCHES}
 
 
+def cover(first, last):
+    """Return (tags, end): the stretches covering places first to end - 1, the
+    longest that fit first, at most MAX_STRETCHES of them; end is last when they
+    reach it, else where they stop (first < end <= last).
+
+    Stretches of every length line up (each holds four of the next shorter), so
+    the cover climbs from first to ever longer stretches and comes down again
+    towards last. It starts less than the shortest stretch before first, and
+    ends at last or at the start of a stretch before it (the rest of the span is
+    left to the next read): it reaches past last only when the whole span lies
+    within one shortest stretch. A span too long for MAX_STRETCHES is cut short
+    rather than covered loosely.
+    """
+    base = STRETCHES[0][1]
+    # In shortest stretches: the span's end rounded down, so the cover reaches
+    # no further (but for a span within one stretch: rounded up).
+    at = (first or 0) >> base
+    end = max(last >> base, at + 1)
+    lengths = [(facet, 1 << (bits - base)) for facet, bits in reversed(STRETCHES)]
+    tags = []
+    while at < end and len(tags) < MAX_STRETCHES:
+        facet, size = next((f, n) for f, n in lengths if at % n == 0 and at + n <= end)
+        tags.append(tag(facet, at // size))
+        at += size
+    return tags, min(last, at << base)
+
+
 def span_tags(first, last):
-    """Return the tags of the fewest stretches of one length covering places
-    first to last - 1 (the shortest length needing at most MAX_STRETCHES), or
-    None when the span is too long to narrow."""
-    for facet, bits in STRETCHES:
-        numbers = range((first or 0) >> bits, ((last - 1) >> bits) + 1)
-        if len(numbers) <= MAX_STRETCHES:
-            return [tag(facet, number) for number in numbers]
-    return None
+    """Return the tags of the stretches covering places first to last - 1, or
+    None when more than MAX_STRETCHES would be needed (see cover)."""
+    tags, end = cover(first, last)
+    return tags if end == last else None
 
 
 def sample_levels(pk):

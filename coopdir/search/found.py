@@ -242,8 +242,10 @@ class Found:
         # the few records it needs. Where matches cluster (names starting with a
         # word), spans so short find few: the next ones are GROWTH times longer,
         # up to the sample's bound (the sample is spread by a hash, not by name,
-        # so it is right in clusters too). A span the sample bounded that still
-        # held too few makes the next one reach GROWTH times further.
+        # so it is right in clusters too); one that finds none leaves the rest
+        # to the sample. A span the sample bounded that still held too few makes
+        # the next one reach GROWTH times further. Every span is cut to what a
+        # few stretches of name order cover exactly (engine.cover).
         found, first = [], None
         by_sample, by_density = MARGIN, MARGIN  # times the matches still wanted
         while len(found) < want:
@@ -256,12 +258,17 @@ class Found:
                 last, final = None, True  # the rest of name order
             else:
                 last, final = places[-1] + 1, True  # every match lies before it
-            dense = False
-            if not walk and last is not None:
+            dense = cut = False  # ended by the density; cut short by the cover
+            if not walk and last is not None and by_density:
                 end = (first or 0) + math.ceil(by_density * wanted / share) * engine.GAP
                 if end < last:
                     last, final, dense = end, False, True
-            found += engine.matching(
+            if not walk and last is not None:
+                # As far as a few stretches of name order cover it exactly.
+                end = engine.cover(first, last)[1]
+                if end < last:
+                    last, final, cut = end, False, True
+            read = engine.matching(
                 self.model,
                 tier,
                 wanted,
@@ -270,12 +277,16 @@ class Found:
                 walk=walk,
                 hidden=self.hidden,
             )
+            found += read
             if final:
                 break
             first = last
-            if dense:
+            if dense and not read:
+                # Not spread evenly (a cluster further on): the sample decides.
+                by_density = None
+            elif dense:
                 by_density *= GROWTH
-            else:
+            elif not cut:
                 by_sample *= GROWTH
         return found
 

@@ -204,34 +204,35 @@ def test_the_migrations_built_the_engine_for_this_database():
             assert "fts5" in cursor.fetchone()[0].lower()
 
 
-def test_a_span_is_covered_by_the_fewest_stretches_of_one_length():
-    tags = engine.span_tags(0, 1)
-    assert tags == [engine.tag(engine.STRETCHES[0][0], 0)]
-    (short, short_bits), (second, second_bits) = engine.STRETCHES[:2]
-    # Places 100 to 299 short stretches in: 200 short ones are too many; the
-    # stretches four times longer from number 25 to 74 too; and so on up.
-    first, last = 100 << short_bits, 300 << short_bits
-    tags = engine.span_tags(first, last)
-    for facet, bits in engine.STRETCHES:
-        numbers = range(first >> bits, ((last - 1) >> bits) + 1)
-        if len(numbers) <= engine.MAX_STRETCHES:
-            assert tags == [engine.tag(facet, n) for n in numbers]
-            break
-        assert not any(t.startswith(engine.TAG_PREFIX[facet]) for t in tags)
-    # Every place of the span lies in a stretch of the cover, and the cover is
-    # never longer than the span plus a stretch at either end.
-    facet, bits = next(
-        (f, b) for f, b in engine.STRETCHES if tags[0] == engine.tag(f, first >> b)
-    )
-    covered = {
-        engine.tag(facet, place >> bits)
-        for place in range(first, last, 1 << short_bits)
-    }
-    assert covered == set(tags)
-    assert engine.span_tags(first, first + (8 << second_bits)) == [
-        engine.tag(second, n)
-        for n in range(first >> second_bits, (first >> second_bits) + 8)
-    ]
+def test_a_span_is_covered_by_few_stretches_that_fit_it():
+    import random
+
+    shortest = 1 << engine.STRETCHES[0][1]
+    assert engine.cover(0, 1) == ([engine.tag(engine.STRETCHES[0][0], 0)], 1)
+    rng = random.Random(5)
+    for _ in range(200):
+        first = rng.choice([0, rng.randrange(1 << 44)])
+        last = first + rng.choice([1, rng.randrange(1, 1 << rng.randrange(20, 46))])
+        tags, end = engine.cover(first, last)
+        assert first < end <= last and len(tags) <= engine.MAX_STRETCHES
+        # It ends at last, or short of it at the start of a stretch: where the
+        # stretches ran out, or where the last one would have reached past last.
+        if end < last:
+            assert end % shortest == 0
+            assert len(tags) == engine.MAX_STRETCHES or end == last - last % shortest
+        assert engine.span_tags(first, last) == (tags if end == last else None)
+        # Each place of the span lies in exactly one stretch of the cover; none
+        # lies in it a shortest stretch or more before the span, or past it
+        # unless the span lies within one shortest stretch.
+        step = max(1, (end - first) // 97)
+        for place in [*range(first, end, step), end - 1]:
+            assert len(engine.stretch_tags(place) & set(tags)) == 1, (first, end)
+        outside = [first - shortest]
+        if first // shortest != (last - 1) // shortest:
+            outside.append(end)
+        for place in outside:
+            if place >= 0:
+                assert not engine.stretch_tags(place) & set(tags), (first, end)
     assert engine.span_tags(0, 1 << 62) is None  # too long to narrow
 
 
