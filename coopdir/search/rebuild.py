@@ -75,3 +75,15 @@ def vacuum(models=None):
         cursor.execute(f"VACUUM ANALYZE {engine.FACET_TABLE}")
         cursor.execute(f"VACUUM ANALYZE {engine.KEY_TABLE}")
         cursor.execute(f"VACUUM ANALYZE {engine.ORDER_TABLE}")
+
+
+def vacuum_everything():
+    """After a bulk load on PostgreSQL (manage.py generate_directory): vacuum and
+    analyze every table, so the first reads of the records do not set their hint
+    bits (writing the pages back), the visibility map lets index scans skip the
+    heap, and the planners know the tables' sizes. Autovacuum would in time; it
+    may be off. Must run outside a transaction."""
+    if not engine.is_postgres() or not connection.get_autocommit():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")

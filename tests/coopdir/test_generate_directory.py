@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from coopdir.search import search
 from mechanisms.models import Mechanism, Secretariat
@@ -75,3 +76,37 @@ def test_it_refuses_to_mix_two_runs_without_replace():
     generate(1)
     with pytest.raises(CommandError, match="--replace"):
         generate(1)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: SQLite has no hint bits nor visibility map to set",
+)
+def test_generated_tables_are_vacuumed_and_analyzed():
+    def last_done():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT relname, last_vacuum, last_analyze FROM pg_stat_user_tables"
+                " WHERE relname = ANY(%s)",
+                [TABLES],
+            )
+            return {name: (vacuumed, analyzed) for name, vacuumed, analyzed in cursor}
+
+    before = last_done()
+    generate(3)
+    after = last_done()
+    for table in TABLES:
+        vacuumed, analyzed = after[table]
+        assert vacuumed and analyzed, table
+        earlier, _ = before.get(table, (None, None))
+        assert earlier is None or vacuumed > earlier, table
+
+
+TABLES = [
+    "organisations_organisation",
+    "organisations_organisation_sectors",
+    "organisations_organisationcountry",
+    "mechanisms_mechanism",
+]

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from coopdir.search import signals
+from coopdir.search import rebuild, signals
 from mechanisms.models import (
     Mechanism,
     MechanismCountry,
@@ -271,6 +271,7 @@ class Command(BaseCommand):
             verbosity=options["verbosity"],
             no_progress=self.quiet,
         )
+        rebuild.vacuum_everything()
 
     def bar(self, total, desc):
         return tqdm(
