@@ -17,7 +17,7 @@ import time
 
 import django
 
-QUERIES_PER_CLASS = int(os.environ.get("BENCH_QUERIES", "40"))
+QUERIES_PER_CLASS = int(os.environ.get("BENCH_QUERIES", "100"))
 SEED = int(os.environ.get("BENCH_SEED", "1"))
 WARM_UP = os.environ.get("BENCH_WARM_UP", "1") != "0"
 CLASSES = [

@@ -6,7 +6,7 @@ Environment (all optional):
     BENCH_PG_SIZES      100000,1000000           organisations per PostgreSQL run
     BENCH_PG_URL      postgres://postgres@127.0.0.1:5432   server for the PG runs
     BENCH_DIR         var/bench                  SQLite files and results.json
-    BENCH_QUERIES     40                         queries per class
+    BENCH_QUERIES     100                        queries per class
     BENCH_WARM_UP     1                          warm up on other queries (0: cold)
 A quick run: BENCH_SQLITE_SIZES=1000,10000 BENCH_DATABASES=sqlite make bench
 Databases are generated once per size and reused while they hold that size.
