@@ -44,8 +44,8 @@ WIDE_SAMPLE = 400
 # outright at once, else sampled first.
 COUNT_FIRST = 1.0
 # PostgreSQL: a page of a rank tier is read from the first span of name order
-# expected to hold MARGIN times the records wanted, then from spans GROWTH times
-# longer each (see Found._in_name_order).
+# expected to hold MARGIN times the records wanted, then from spans reaching GROWTH
+# times further each (see Found._in_name_order).
 MARGIN = 2
 GROWTH = 4
 # PostgreSQL: matches so dense that a page is expected within this many records
@@ -391,7 +391,7 @@ class Found:
                 return counted(len(read) * 4**level, True, 4**level, read)
         every, groups = self._every(query, without, limit)
         if len(every) <= limit:
-            return counted(len(every), False, 1, every)._replace(groups=groups)
+            return counted(len(every), False, 1, every, groups)
         start = self._level_for(max(guess, few))
         level = self._deepest_sample(query, start, least=least)
         if not level:
@@ -609,9 +609,10 @@ class Found:
         return counts
 
 
-def counted(count, approximate, scale, read):
+def counted(count, approximate, scale, read, groups=None):
     """Return a Counted of count, from read: [(pk, place)] of the matches counted,
-    or [(pk, place, in names, as typed)]: their rank tiers too."""
+    or [(pk, place, in names, as typed)]: their rank tiers too; groups: their
+    facet counts, when the read counted them."""
     read = sorted(read, key=lambda row: row[1])
     ranks = None
     if read and len(read[0]) == 4:
@@ -626,6 +627,7 @@ def counted(count, approximate, scale, read):
         [row[0] for row in read],
         [row[1] for row in read],
         ranks,
+        groups,
     )
 
 
