@@ -343,6 +343,40 @@ def test_a_page_is_read_from_the_first_spans_of_name_order(
             assert found.approximate == (orm.count() > limit), (limit, query)
 
 
+@pytest.mark.parametrize(
+    "sampled, counted_outright",
+    [
+        (50, True),  # about 800: counted outright
+        (70, True),  # about 1,120, within two errors of a sample of 70 (1,239)
+        (80, False),  # about 1,280, past two errors of a sample of 80 (1,224)
+        (100, False),  # about 1,600
+    ],
+)
+def test_a_sample_well_past_the_limit_is_kept_not_counted_outright(
+    monkeypatch, sampled, counted_outright
+):
+    found, _orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "anything"}
+    )
+    monkeypatch.setattr(found, "_total", lambda: 10**6)
+    monkeypatch.setattr(engine, "estimated_matches", lambda model, query: 5000)
+    level = 2  # each sampled match stands for 16
+    monkeypatch.setattr(found, "_deepest_sample", lambda *args, **kwargs: level)
+    rows = [(pk, pk * engine.GAP) for pk in range(1, sampled + 1)]
+    monkeypatch.setattr(found, "_sample", lambda query, at: rows)
+    outright = []
+
+    def every(query, without, limit):
+        outright.append(limit)
+        return [], None
+
+    monkeypatch.setattr(found, "_every", every)
+    result = found._count_or_estimate(found.match(), (), 1000)
+    assert bool(outright) == counted_outright
+    if not counted_outright:
+        assert (result.count, result.approximate) == (sampled * 16, True)
+
+
 def test_name_order_makes_room_when_names_crowd_in(monkeypatch):
     monkeypatch.setattr(engine, "GAP", 4)
     # Two and eight places per stretch.
