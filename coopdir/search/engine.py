@@ -562,18 +562,17 @@ def _move(model, cursor, moves):
                 cursor.execute(f"DELETE FROM {name} WHERE rowid = %s", [old])
     if is_postgres():
         # Documents moved into other stretches of name order are tagged anew.
+        retags = []
+        for new, old, pk in moves:
+            before, after = sorted(stretch_tags(old)), sorted(stretch_tags(new))
+            if before != after:
+                retags.append(
+                    ([TAG_MARK + t for t in before], [TAG_MARK + t for t in after], pk)
+                )
         cursor.executemany(
             f"UPDATE {name} SET doc = ts_delete(doc, %s::text[])"
             " || array_to_tsvector(%s::text[]) WHERE record_id = %s",
-            [
-                (
-                    [TAG_MARK + t for t in sorted(stretch_tags(old))],
-                    [TAG_MARK + t for t in sorted(stretch_tags(new))],
-                    pk,
-                )
-                for new, old, pk in moves
-                if stretch_tags(new) != stretch_tags(old)
-            ],
+            retags,
         )
 
 
@@ -811,7 +810,8 @@ def _pg_match(query, hidden=()):
     return condition, params
 
 
-def _fts5_hide(query, hidden):
+def _leaving_out(query, hidden):
+    """Return query leaving out the records carrying any of the hidden tags."""
     return but_not(query, compile_tags([hidden])) if hidden else query
 
 
@@ -876,7 +876,7 @@ def matching(
             # the alphabet.
             pk, place = "record_id", "ord + 0"
     else:
-        condition, params = f"{name} MATCH %s", [_fts5_hide(query, hidden)]
+        condition, params = f"{name} MATCH %s", [_leaving_out(query, hidden)]
         pk, place = "rid", "rowid"
     if first is not None:
         condition += f" AND {place} >= %s"
@@ -885,16 +885,16 @@ def matching(
         condition += f" AND {place} < %s"
         params.append(last)
     order = f" ORDER BY {place}" if ordered else ""
-    columns = f"{pk}, {place}" if places else pk
+    columns = [pk, place] if places else [pk]
     if flags and is_postgres():  # tags checked on the rows read
         checks = (*checks, *(compile_tags([[t]]) for t in flags))
     elif flags:  # SQLite: tags read with them
-        columns += ", tags"
-    columns += "".join(", doc @@ %s::tsquery" for _check in checks)
-    sql = f"SELECT {columns} FROM {name} WHERE {condition}{order} LIMIT %s"
+        columns.append("tags")
+    columns += ["doc @@ %s::tsquery"] * len(checks)
+    sql = f"SELECT {', '.join(columns)} FROM {name} WHERE {condition}{order} LIMIT %s"
     params = [*checks, *params, limit]
     if grouped_up_to is not None:
-        sql, params = _grouping_too(sql, params, columns.count(",") + 1, grouped_up_to)
+        sql, params = _grouping_too(sql, params, len(columns), grouped_up_to)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -977,8 +977,7 @@ def document_counts(model, words, prefixes=()):
 def among(model, query, pks, places=False, hidden=()):
     """Return which of pks (a few) match query, in name order (with places:
     (pk, place) pairs); hidden: tags of records never to return."""
-    if hidden:
-        query = but_not(query, compile_tags([hidden]))
+    query = _leaving_out(query, hidden)
     if not pks:
         return []
     pk_condition, pk_params = one_of("record_id", pks)
