@@ -370,6 +370,12 @@ def facet_array(doc):
     return sorted(f"{facet}:{value}" for facet, value in doc.facets)
 
 
+def facet_pair(stored):
+    """Return (facet, value) of a "facet:value" of facet_array."""
+    facet, _colon, value = stored.partition(":")
+    return facet, value
+
+
 def indexed_facets(model, pk):
     """Return the set of (facet, value) the index counts for one record (for
     checks and tests): PostgreSQL's array beside the text, and the facet table."""
@@ -385,7 +391,7 @@ def indexed_facets(model, pk):
                 f"SELECT facets FROM {table(model)} WHERE record_id = %s", [pk]
             )
             row = cursor.fetchone()
-            beside = {tuple(f.split(":", 1)) for f in row[0]} if row else set()
+            beside = {facet_pair(f) for f in row[0]} if row else set()
             if beside != rows:
                 return {"not in step": (sorted(beside), sorted(rows))}
     return rows
@@ -900,7 +906,7 @@ def matching(
         rows = cursor.fetchall()
     groups = None
     if grouped_up_to is not None:
-        groups = [(*row[-2].split(":", 1), row[-1]) for row in rows if row[0] is None]
+        groups = [(*facet_pair(row[-2]), row[-1]) for row in rows if row[0] is None]
         rows = [row[:-2] for row in rows if row[0] is not None]
         groups = groups if len(rows) <= grouped_up_to else None
     if flags and not is_postgres():

@@ -653,21 +653,21 @@ def grouped(model, pks, facets):
         # read, not the facet table's pages.
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT split_part(f, ':', 1), split_part(f, ':', 2), COUNT(*)"
-                f" FROM {engine.table(model)}, unnest(facets) f WHERE {pk_condition}"
-                " AND split_part(f, ':', 1) = ANY(%s) GROUP BY 1, 2",
+                f"SELECT f, COUNT(*) FROM {engine.table(model)}, unnest(facets) f"
+                f" WHERE {pk_condition} AND split_part(f, ':', 1) = ANY(%s)"
+                " GROUP BY f",
                 [*pk_params, list(facets)],
             )
-            return cursor.fetchall()
-    facet_marks = ", ".join(["%s"] * len(facets))
+            return [(*engine.facet_pair(f), n) for f, n in cursor.fetchall()]
+    facet_condition, facet_params = engine.one_of("facet", facets)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT facet, value, COUNT(*) FROM {engine.FACET_TABLE} WHERE kind = %s"
             # IS TRUE: the facets filter the rows read, rather than multiplying
             # the index look-ups (one per record and facet) as a key condition.
-            f" AND {pk_condition} AND (facet IN ({facet_marks})) IS TRUE"
+            f" AND {pk_condition} AND ({facet_condition}) IS TRUE"
             " GROUP BY facet, value",
-            [engine.kind(model), *pk_params, *facets],
+            [engine.kind(model), *pk_params, *facet_params],
         )
         return cursor.fetchall()
 
