@@ -259,11 +259,13 @@ class Found:
             else:
                 last, final = places[-1] + 1, True  # every match lies before it
             dense = cut = False  # ended by the density; cut short by the cover
-            if not walk and last is not None and by_density:
-                end = (first or 0) + math.ceil(by_density * wanted / share) * engine.GAP
-                if end < last:
-                    last, final, dense = end, False, True
             if not walk and last is not None:
+                if by_density:
+                    end = (first or 0) + engine.GAP * math.ceil(
+                        by_density * wanted / share
+                    )
+                    if end < last:
+                        last, final, dense = end, False, True
                 # As far as a few stretches of name order cover it exactly.
                 end = engine.cover(first, last)[1]
                 if end < last:
