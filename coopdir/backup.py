@@ -1,5 +1,6 @@
 """The whole directory as one versioned JSON document, and back."""
 
+import datetime
 import json
 
 from django.core import serializers
@@ -82,8 +83,20 @@ def export_document():
     }
 
 
+class Encoder(DjangoJSONEncoder):
+    """Django's encoder, but datetimes keep their microseconds (Django's cuts them
+    to milliseconds, so a restore lost them, and one of under a millisecond came
+    back written as another string)."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            written = o.isoformat()
+            return written[:-6] + "Z" if written.endswith("+00:00") else written
+        return super().default(o)
+
+
 def dumps(document):
-    return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
+    return json.dumps(document, cls=Encoder, ensure_ascii=False, indent=1)
 
 
 def check_document(document):

@@ -1,3 +1,4 @@
+import datetime
 import json
 
 import pytest
@@ -53,6 +54,17 @@ def test_the_seed_data_round_trips_unchanged(seeded, tmp_path):
     assert before["format"] == "coopdir-directory" and before["format_version"] == 1
     assert after["records"] == before["records"]
     assert after["counts"] == before["counts"]
+
+
+def test_timestamps_round_trip_to_the_microsecond(tmp_path):
+    record = OrganisationFactory()
+    for microsecond in (412, 0, 123456):  # under a millisecond, none, any
+        stamp = datetime.datetime(2026, 1, 2, 3, 4, 5, microsecond, tzinfo=datetime.UTC)
+        Organisation.objects.filter(pk=record.pk).update(created_at=stamp)
+        (tmp_path / str(microsecond)).mkdir()
+        before, after = round_trip(tmp_path / str(microsecond))
+        assert after["records"] == before["records"]
+        assert Organisation.objects.get(slug=record.slug).created_at == stamp
 
 
 def test_a_generated_directory_round_trips_unchanged(generated, tmp_path):
