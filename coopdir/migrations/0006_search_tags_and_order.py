@@ -51,10 +51,18 @@ def create(apps, schema_editor):
 
     if postgres:
         for model in record_models():
-            for statement in engine.index_ddl(model):
+            for statement in text_and_order_indexes(engine.table(model)):
                 run(statement)
     if any(model._base_manager.exists() for model in record_models()):
         rebuild()
+
+
+def text_and_order_indexes(name):
+    """The indexes of a search table in this version (0010 added more)."""
+    return [
+        f"CREATE INDEX {name}_doc ON {name} USING gin (doc)",
+        f"CREATE INDEX {name}_ord ON {name} (ord)",
+    ]
 
 
 class Migration(migrations.Migration):

@@ -39,9 +39,17 @@ def climb_the_ladder(apps, schema_editor):
                 f" || array_to_tsvector(ARRAY[{', '.join(marks)}])",
                 [f"^{old}$", *params],
             )
-        for statement in engine.index_ddl(model):
+        for statement in text_and_order_indexes(engine.table(model)):
             schema_editor.execute(statement)
     engine.bump_version()
+
+
+def text_and_order_indexes(name):
+    """The indexes of a search table in this version (0010 added more)."""
+    return [
+        f"CREATE INDEX {name}_doc ON {name} USING gin (doc)",
+        f"CREATE INDEX {name}_ord ON {name} (ord)",
+    ]
 
 
 class Migration(migrations.Migration):

@@ -9,11 +9,16 @@ engines, plain tables: ``coopdir_search_key`` (whole names, for exact hits),
 ``coopdir_search_order`` (each record's place in name order) and
 ``coopdir_search_total`` (facet counts of the whole directory per status).
 
-Every document also carries tags: its status, kind, scope, countries, regions,
-sectors and sample buckets, so that a search with filters is one query of the index
-alone. Each record's row is keyed by ``ord``, its place in name order (the FTS5
-rowid; on PostgreSQL a column indexed with the text), so a page of matches in name
-order is read from the first stretch of name order that holds enough of them.
+Every document also carries tags: its status, kind, scope, countries, regions and
+sectors, so that a search with filters is one query of the index alone. Counts
+past a limit are estimated from nested samples of the records (level L: about 1 in
+4**L, by a hash of the pk): SQLite tags each document with its levels; PostgreSQL
+keeps its deepest level in a column, with a GIN index of its own per level, so a
+sample is read from an index about 4**L times smaller than the whole. Each
+record's row is keyed by ``ord``, its place in name order (the FTS5 rowid; on
+PostgreSQL a column indexed with the text, and the order of the rows on disk), so
+a page of matches in name order is read from the first stretch of name order that
+holds enough of them.
 """
 
 import re
@@ -172,6 +177,11 @@ def sample_levels(pk):
     ]
 
 
+def sample_depth(pk):
+    """Return the deepest sample level record pk belongs to (0: none)."""
+    return max(sample_levels(pk), default=0)
+
+
 def _related(model, name):
     relation = model._meta.get_field(name)
     return relation.related_model, relation.field.name
@@ -200,7 +210,6 @@ def build_documents(model, records_filter):
         doc.facets.update((facet, row[facet]) for facet in choices if row[facet])
         doc.tags.add(tag("status", row["status"]))
         doc.tags.update(tag(facet, row[facet]) for facet in choices if row[facet])
-        doc.tags.update(tag("sample", level) for level in sample_levels(row["pk"]))
         for name in NAME_FIELDS:
             doc.add_name(row.get(name))
         for name in TEXT_FIELDS:
@@ -275,20 +284,34 @@ def _tsvector(names, body, tags=()):
     return " ".join(lexemes)
 
 
-def index_ddl(model):
-    """Return the CREATE INDEX statements of a kind's PostgreSQL search table: GIN
-    on the text (with its tags, the stretch of name order among them) and a B-tree
-    on the place in name order."""
+def index_ddl(model, cluster=False):
+    """Return the statements building the indexes of a kind's PostgreSQL search
+    table: a B-tree on the place in name order, GIN on the text (with its tags,
+    the stretches of name order among them), and GIN on the text of each sample
+    level's records alone.
+
+    cluster: the rows are first rewritten in name order (after a rebuild), so the
+    matches within a stretch of name order lie on a few pages of the table and
+    of every posting list, and GIN skips the rest of them.
+    """
     name = table(model)
     return [
-        f"CREATE INDEX {name}_doc ON {name} USING gin (doc)",
         f"CREATE INDEX {name}_ord ON {name} (ord)",
+        *([f"CLUSTER {name} USING {name}_ord"] if cluster else []),
+        f"CREATE INDEX {name}_doc ON {name} USING gin (doc)",
+        *(
+            f"CREATE INDEX {name}_sample{level} ON {name} USING gin (doc)"
+            f" WHERE sample >= {level}"
+            for level in range(1, SAMPLE_LEVELS + 1)
+        ),
     ]
 
 
 def drop_indexes(model, cursor):
     # doc_rum, names: indexes of earlier versions.
-    for suffix in ("doc", "doc_rum", "names", "ord"):
+    suffixes = ["doc", "doc_rum", "names", "ord"]
+    suffixes += [f"sample{level}" for level in range(1, SAMPLE_LEVELS + 1)]
+    for suffix in suffixes:
         cursor.execute(f"DROP INDEX IF EXISTS {table(model)}_{suffix}")
 
 
@@ -328,17 +351,24 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
             if is_postgres():
                 tags = doc.tags | stretch_tags(ords[pk])
                 rows.append(
-                    (pk, ords[pk], _tsvector(names, body, tags), facet_array(doc))
+                    (
+                        pk,
+                        ords[pk],
+                        _tsvector(names, body, tags),
+                        facet_array(doc),
+                        sample_depth(pk),
+                    )
                 )
             else:
-                tags = " ".join(sorted(doc.tags))
+                tags = doc.tags | {tag("sample", level) for level in sample_levels(pk)}
+                tags = " ".join(sorted(tags))
                 rows.append((ords[pk], pk, " ".join(names), " ".join(body), tags))
         if is_postgres():
             cursor.executemany(
-                f"INSERT INTO {name} (record_id, ord, doc, facets) "
-                "VALUES (%s, %s, %s::tsvector, %s) ON CONFLICT (record_id) "
+                f"INSERT INTO {name} (record_id, ord, doc, facets, sample) "
+                "VALUES (%s, %s, %s::tsvector, %s, %s) ON CONFLICT (record_id) "
                 "DO UPDATE SET doc = EXCLUDED.doc, ord = EXCLUDED.ord,"
-                " facets = EXCLUDED.facets",
+                " facets = EXCLUDED.facets, sample = EXCLUDED.sample",
                 rows,
             )
         else:
@@ -672,8 +702,32 @@ def indexed_tokens(model, pk):
 
 def indexed_tags(model, pk):
     """Return the set of tags the index holds for one record (its stretches of
-    name order apart: see misplaced)."""
-    return {t for t in _indexed(model, pk)[1] if not _is_stretch(t)}
+    name order and SQLite's sample levels apart: see misplaced, indexed_sample)."""
+    return {
+        t
+        for t in _indexed(model, pk)[1]
+        if not _is_stretch(t) and not t.startswith(TAG_PREFIX["sample"])
+    }
+
+
+def indexed_sample(model, pk):
+    """Return the deepest sample level the index holds one record in (for checks
+    and tests): PostgreSQL's column, or SQLite's tags (which must be every level
+    down to it)."""
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT sample FROM {table(model)} WHERE record_id = %s", [pk]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+    prefix = TAG_PREFIX["sample"]
+    levels = sorted(
+        int(t[len(prefix) :]) for t in _indexed(model, pk)[1] if t.startswith(prefix)
+    )
+    if levels != list(range(1, len(levels) + 1)):
+        return {"not nested": levels}
+    return len(levels)
 
 
 def _is_stretch(tag_):
@@ -842,7 +896,7 @@ def matching(
     walk=False,
     places=False,
     checks=(),
-    flags=(),
+    sample=None,
     hidden=(),
     grouped_up_to=None,
 ):
@@ -857,16 +911,19 @@ def matching(
     in them are read. walk (for matches so dense that a page lies among the next
     few hundred records): PostgreSQL reads the records of the span in name order
     instead, checking each, and stops at limit. With places, checks (PostgreSQL)
-    are queries each match is also checked against, and flags tags each match is
-    checked for: a column each, after the place. hidden: tags (statuses) of
-    records never to return. grouped_up_to (PostgreSQL, unordered): returns
-    (rows, groups), groups the facet counts [(facet, value, n)] over the rows
-    when there are no more than that many of them, else None.
+    are queries each match is also checked against: a column each, after the
+    place. sample: only matches in that sample level (PostgreSQL reads them from
+    the level's own index). hidden: tags (statuses) of records never to return.
+    grouped_up_to (PostgreSQL, unordered): returns (rows, groups), groups the
+    facet counts [(facet, value, n)] over the rows when there are no more than
+    that many of them, else None.
     """
     name = table(model)
     if query == never():
         return [] if grouped_up_to is None else ([], [])
     first, last = within or (None, None)
+    if sample and not is_postgres():
+        query = both(query, compile_tags([[tag("sample", sample)]]))
     if is_postgres():
         stretches = span_tags(first, last) if last and not walk else None
         if stretches:
@@ -884,6 +941,10 @@ def matching(
     else:
         condition, params = f"{name} MATCH %s", [_leaving_out(query, hidden)]
         pk, place = "rid", "rowid"
+    if sample and is_postgres():
+        # A literal, as the indexes' own conditions are, so the planner sees which
+        # of them hold every row wanted (and takes the smallest).
+        condition += f" AND sample >= {int(sample)}"
     if first is not None:
         condition += f" AND {place} >= %s"
         params.append(first)
@@ -892,10 +953,6 @@ def matching(
         params.append(last)
     order = f" ORDER BY {place}" if ordered else ""
     columns = [pk, place] if places else [pk]
-    if flags and is_postgres():  # tags checked on the rows read
-        checks = (*checks, *(compile_tags([[t]]) for t in flags))
-    elif flags:  # SQLite: tags read with them
-        columns.append("tags")
     columns += ["doc @@ %s::tsquery"] * len(checks)
     sql = f"SELECT {', '.join(columns)} FROM {name} WHERE {condition}{order} LIMIT %s"
     params = [*checks, *params, limit]
@@ -909,8 +966,6 @@ def matching(
         groups = [(*facet_pair(row[-2]), row[-1]) for row in rows if row[0] is None]
         rows = [row[:-2] for row in rows if row[0] is not None]
         groups = groups if len(rows) <= grouped_up_to else None
-    if flags and not is_postgres():
-        rows = [(*row[:-1], *(t in row[-1].split() for t in flags)) for row in rows]
     rows = rows if places else [row[0] for row in rows]
     return rows if grouped_up_to is None else (rows, groups)
 

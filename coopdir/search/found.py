@@ -433,24 +433,23 @@ class Found:
 
     def _sample(self, query, level):
         """Return [(pk, place)] of the matches of query in sample level (up to
-        WIDE_SAMPLE + 1). Each read also says which rows lie in the deeper levels
-        (nested in this one): a complete read answers for those levels too."""
-        key = (sampled(query, level), WIDE_SAMPLE + 1, ())
+        WIDE_SAMPLE + 1). The deeper levels are nested in this one, and a record's
+        levels follow from its pk: a complete read answers for them too."""
+        key = (query, "sample", level)
         if key not in self._matches:
-            deeper = range(level + 1, engine.SAMPLE_LEVELS + 1)
             rows = engine.matching(
                 self.model,
-                sampled(query, level),
+                query,
                 WIDE_SAMPLE + 1,
                 places=True,
-                flags=[sample(d) for d in deeper],
+                sample=level,
                 hidden=self.hidden,
             )
-            self._matches[key] = [row[:2] for row in rows]
+            self._matches[key] = rows
             if len(rows) <= WIDE_SAMPLE:
-                for index, depth in enumerate(deeper):
-                    self._matches[(sampled(query, depth), WIDE_SAMPLE + 1, ())] = [
-                        row[:2] for row in rows if row[2 + index]
+                for deeper in range(level + 1, engine.SAMPLE_LEVELS + 1):
+                    self._matches[(query, "sample", deeper)] = [
+                        row for row in rows if engine.sample_depth(row[0]) >= deeper
                     ]
         return self._matches[key]
 
@@ -634,15 +633,6 @@ def counted(count, approximate, scale, read, groups=None):
         ranks,
         groups,
     )
-
-
-def sample(level):
-    return engine.tag("sample", level)
-
-
-def sampled(query, level):
-    """Return query narrowed to sample level (about 1 record in 4**level)."""
-    return engine.both(query, engine.compile_tags([[sample(level)]]))
 
 
 def grouped(model, pks, facets):

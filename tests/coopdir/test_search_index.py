@@ -46,6 +46,7 @@ def assert_in_step(*models):
             doc = engine.build_documents(model, Q(pk=pk))[pk]
             assert engine.indexed_tags(model, pk) == doc.tags
             assert engine.indexed_facets(model, pk) == doc.facets
+            assert engine.indexed_sample(model, pk) == engine.sample_depth(pk)
         by_name = sorted(model.objects.values_list("name", "pk"))
         assert engine.indexed_order(model) == [pk for _name, pk in by_name]
         assert engine.misplaced(model) == []
