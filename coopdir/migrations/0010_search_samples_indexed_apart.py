@@ -46,7 +46,8 @@ def index_samples_apart(apps, schema_editor):
         run(f"ALTER TABLE {name} ADD COLUMN sample smallint NOT NULL DEFAULT 0")
         # Only records in a sample carry its tags (one in four).
         run(
-            f"UPDATE {name} SET sample = {depth_sql()}, doc = ts_delete(doc, %s)"
+            f"UPDATE {name} SET sample = {depth_sql()},"
+            " doc = ts_delete(doc, %s::text[])"
             f" WHERE mod(record_id * 2654435761, 4294967296) < {1 << 30}",
             [tags],
         )

@@ -197,6 +197,12 @@ def test_the_migrations_built_the_engine_for_this_database():
             assert any("USING gin (doc)" in d for d in definitions), definitions
             assert any("USING btree (ord)" in d for d in definitions), definitions
             assert not any("rum" in d for d in definitions), definitions
+            # And one GIN index per sample level, of that level's rows alone.
+            for level in range(1, engine.SAMPLE_LEVELS + 1):
+                assert any(
+                    d.endswith(f"USING gin (doc) WHERE (sample >= {level})")
+                    for d in definitions
+                ), (level, definitions)
         else:
             cursor.execute(
                 "SELECT sql FROM sqlite_master "
@@ -311,3 +317,98 @@ def test_a_read_counts_the_facets_of_what_it_finds():
         Organisation, engine.never(), 10, places=True, grouped_up_to=5
     )
     assert nothing == ([], [])
+
+
+def rows_on_disk(model):
+    """PostgreSQL: the pks of a search table in the order of its rows on disk."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT record_id FROM {engine.table(model)} ORDER BY ctid")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: FTS5 keys its rows by their place in name order",
+)
+def test_a_rebuild_writes_the_rows_in_name_order():
+    # Created in the reverse of name order, so the table holds them so at first.
+    for n in reversed(range(12)):
+        OrganisationFactory(name=f"Disk Union {n:02}")
+    in_name_order = engine.indexed_order(Organisation)
+    assert rows_on_disk(Organisation) != in_name_order
+    rebuild()
+    assert rows_on_disk(Organisation) == in_name_order
+    assert_in_step(Organisation, Mechanism)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: FTS5 reads a sample level as it reads any tag",
+)
+def test_a_sample_is_read_from_its_own_levels_index():
+    from django.test.utils import CaptureQueriesContext
+
+    from coopdir.search import plan
+
+    # Records in level 2 and deeper, and as many in none.
+    pks = [pk for pk in range(1, 4000) if engine.sample_depth(pk) >= 2][:20]
+    pks += [pk for pk in range(1, 4000) if engine.sample_depth(pk) == 0][:20]
+    for pk in pks:
+        OrganisationFactory(pk=pk, name=f"Sampled Union {pk}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {engine.table(Organisation)}")
+    words = engine.compile_query(plan("sampled"))
+    with CaptureQueriesContext(connection) as read:
+        rows = engine.matching(Organisation, words, 100, places=True, sample=2)
+    assert sorted(pk for pk, _place in rows) == sorted(pks[:20])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + read.captured_queries[-1]["sql"])
+        plan_text = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"{engine.table(Organisation)}_sample2" in plan_text, plan_text
+
+
+def test_migration_0010_indexes_the_samples_apart():
+    import importlib
+    from types import SimpleNamespace
+
+    migration = importlib.import_module(
+        "coopdir.migrations.0010_search_samples_indexed_apart"
+    )
+    assert list(migration.LEVELS) == list(range(1, engine.SAMPLE_LEVELS + 1))
+    for n in reversed(range(40)):
+        OrganisationFactory(name=f"Migrated Union {n:02}")
+    pks = list(Organisation.objects.values_list("pk", flat=True))
+    assert any(engine.sample_depth(pk) for pk in pks)
+    name = engine.table(Organisation)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        # As 0009 left them: a tag per sample level, no column, rows as written.
+        with connection.cursor() as cursor:
+            for model in (Organisation, Mechanism):
+                cursor.execute(f"ALTER TABLE {engine.table(model)} DROP COLUMN sample")
+            for pk in reversed(pks):  # rewritten against name order
+                tags = [f"~sa{level}" for level in engine.sample_levels(pk)]
+                cursor.execute(
+                    f"UPDATE {name} SET doc = doc || array_to_tsvector(%s::text[])"
+                    " WHERE record_id = %s",
+                    [tags, pk],
+                )
+        assert rows_on_disk(Organisation) != engine.indexed_order(Organisation)
+
+    def execute(sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    editor = SimpleNamespace(connection=connection, execute=execute)
+    migration.index_samples_apart(None, editor)
+    if postgres:
+        with connection.cursor() as cursor:  # no sample tags left
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {name}, unnest(doc) WHERE lexeme ~ '^~sa'"
+            )
+            assert cursor.fetchone()[0] == 0
+        assert rows_on_disk(Organisation) == engine.indexed_order(Organisation)
+    assert_in_step(Organisation)  # each row's sample level among the rest
+    test_the_migrations_built_the_engine_for_this_database()
+    assert len(search(Organisation.objects.all(), "migrated")) == 40
