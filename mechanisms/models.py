@@ -12,6 +12,7 @@ from django_countries.fields import CountryField
 from organisations.models import (
     EntityQuerySet,
     FigureBase,
+    ListedMixin,
     Organisation,
     OtherNameBase,
     PartialDateMixin,
@@ -19,6 +20,7 @@ from organisations.models import (
     Source,
     Status,
     bump_version,
+    for_list,
     validate_not_future_year,
 )
 
@@ -43,10 +45,10 @@ class MechanismQuerySet(EntityQuerySet):
         )
 
     def for_list(self):
-        return self.select_related("parent").prefetch_related("sectors", "countries")
+        return for_list(self)
 
 
-class Mechanism(PartialDateMixin, models.Model):
+class Mechanism(ListedMixin, PartialDateMixin, models.Model):
     class Kind(models.TextChoices):
         BUSINESS_COUNCIL = "business_council", _("Business council")
         BILATERAL_CHAMBER = "bilateral_chamber", _("Bilateral chamber of commerce")

@@ -67,6 +67,28 @@ def validate_not_future_year(value):
         )
 
 
+class ListedMixin:
+    """A record's sectors and countries as lists show them: as for_list fetched
+    them for a whole page (into plain lists: one query each, no queryset built
+    per record), else read now."""
+
+    def listed_sectors(self):
+        listed = self.__dict__.get("page_sectors")
+        return listed if listed is not None else list(self.sectors.all())
+
+    def listed_countries(self):
+        listed = self.__dict__.get("page_countries")
+        return listed if listed is not None else list(self.countries.all())
+
+
+def for_list(queryset):
+    """Return queryset with what a list shows of each record fetched for them all."""
+    return queryset.select_related("parent").prefetch_related(
+        models.Prefetch("sectors", to_attr="page_sectors"),
+        models.Prefetch("countries", to_attr="page_countries"),
+    )
+
+
 class PartialDateMixin(models.Model):
     """A date known to the year, the month or the day."""
 
@@ -280,10 +302,10 @@ class OrganisationQuerySet(EntityQuerySet):
         )
 
     def for_list(self):
-        return self.select_related("parent").prefetch_related("sectors", "countries")
+        return for_list(self)
 
 
-class Organisation(PartialDateMixin, models.Model):
+class Organisation(ListedMixin, PartialDateMixin, models.Model):
     class Kind(models.TextChoices):
         APEX_BODY = "apex_body", _("Apex body")
         FEDERATION = "federation", _("Federation")

@@ -145,13 +145,13 @@ class EntityListSerializer(serializers.ModelSerializer):
         {"type": "array", "items": {"type": "string"}, "description": "ISO codes"}
     )
     def get_countries(self, record):
-        return sorted(str(row.country) for row in record.countries.all())
+        return sorted(str(row.country) for row in record.listed_countries())
 
     @extend_schema_field(
         {"type": "array", "items": {"type": "string"}, "description": "Sector slugs"}
     )
     def get_sectors(self, record):
-        return sorted(sector.slug for sector in record.sectors.all())
+        return sorted(sector.slug for sector in record.listed_sectors())
 
 
 class OtherNameSerializer(serializers.Serializer):

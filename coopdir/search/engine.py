@@ -178,8 +178,10 @@ def sample_levels(pk):
 
 
 def sample_depth(pk):
-    """Return the deepest sample level record pk belongs to (0: none)."""
-    return max(sample_levels(pk), default=0)
+    """Return the deepest sample level record pk belongs to (0: none): the
+    levels L with spread < 2**(32 - 2L) are those up to (32 - its bits) / 2."""
+    spread = (int(pk) * 2654435761) % (1 << 32)
+    return min(SAMPLE_LEVELS, (32 - spread.bit_length()) // 2)
 
 
 def _related(model, name):

@@ -447,9 +447,10 @@ class Found:
             )
             self._matches[key] = rows
             if len(rows) <= WIDE_SAMPLE:
+                depths = [(engine.sample_depth(row[0]), row) for row in rows]
                 for deeper in range(level + 1, engine.SAMPLE_LEVELS + 1):
                     self._matches[(query, "sample", deeper)] = [
-                        row for row in rows if engine.sample_depth(row[0]) >= deeper
+                        row for depth, row in depths if depth >= deeper
                     ]
         return self._matches[key]
 
