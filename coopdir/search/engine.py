@@ -50,6 +50,17 @@ def table(model):
     return f"coopdir_search_{model._meta.model_name}"
 
 
+def sample_table(model):
+    """SQLite: the FTS5 table of the records in sample level SAMPLE_TABLE_LEVEL and
+    deeper, beside the whole (see matching)."""
+    return f"{table(model)}_sample"
+
+
+# SQLite: samples of this level and deeper are read from sample_table, about
+# 4**level times smaller than the whole (PostgreSQL: a GIN index per level).
+SAMPLE_TABLE_LEVEL = 2
+
+
 def kind(model):
     return model._meta.label_lower
 
@@ -374,11 +385,18 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
                 rows,
             )
         else:
-            cursor.executemany(
-                f"INSERT INTO {name} (rowid, rid, names, body, tags) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                rows,
-            )
+            for target, chosen in (
+                (name, rows),
+                (
+                    sample_table(model),
+                    [r for r in rows if sample_depth(r[1]) >= SAMPLE_TABLE_LEVEL],
+                ),
+            ):
+                cursor.executemany(
+                    f"INSERT INTO {target} (rowid, rid, names, body, tags) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    chosen,
+                )
         cursor.executemany(
             f"INSERT INTO {KEY_TABLE} (kind, key, record_id) VALUES (%s, %s, %s)", keys
         )
@@ -468,6 +486,10 @@ def delete_documents(model, pks, cursor=None, keep_order=False):
         add_totals(delta, cursor)
         column = "record_id" if is_postgres() else "rid"
         cursor.execute(f"DELETE FROM {table(model)} WHERE {column} IN ({marks})", pks)
+        if not is_postgres():
+            cursor.execute(
+                f"DELETE FROM {sample_table(model)} WHERE rid IN ({marks})", pks
+            )
         side_tables = (KEY_TABLE, FACET_TABLE) + (() if keep_order else (ORDER_TABLE,))
         for side_table in side_tables:
             cursor.execute(
@@ -592,12 +614,14 @@ def _move(model, cursor, moves):
             )
         else:
             for new, old, _pk in pairs:
-                cursor.execute(
-                    f"INSERT INTO {name} (rowid, rid, names, body, tags) "
-                    f"SELECT %s, rid, names, body, tags FROM {name} WHERE rowid = %s",
-                    [new, old],
-                )
-                cursor.execute(f"DELETE FROM {name} WHERE rowid = %s", [old])
+                for target in (name, sample_table(model)):
+                    cursor.execute(
+                        f"INSERT INTO {target} (rowid, rid, names, body, tags) "
+                        f"SELECT %s, rid, names, body, tags FROM {target}"
+                        " WHERE rowid = %s",
+                        [new, old],
+                    )
+                    cursor.execute(f"DELETE FROM {target} WHERE rowid = %s", [old])
     if is_postgres():
         # Documents moved into other stretches of name order are tagged anew.
         retags = []
@@ -630,6 +654,8 @@ def index_records(model, pks):
 def clear(model):
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table(model)}")
+        if not is_postgres():
+            cursor.execute(f"DELETE FROM {sample_table(model)}")
         for side_table in (KEY_TABLE, FACET_TABLE, ORDER_TABLE, TOTAL_TABLE):
             cursor.execute(f"DELETE FROM {side_table} WHERE kind = %s", [kind(model)])
 
@@ -729,6 +755,16 @@ def indexed_sample(model, pk):
     )
     if levels != list(range(1, len(levels) + 1)):
         return {"not nested": levels}
+    # And deep enough, the same row in the table of the deeper levels.
+    with connection.cursor() as cursor:
+        rows = []
+        for name in (table(model), sample_table(model)):
+            cursor.execute(
+                f"SELECT rowid, names, body, tags FROM {name} WHERE rid = %s", [pk]
+            )
+            rows.append(cursor.fetchall())
+    if rows[1] != (rows[0] if len(levels) >= SAMPLE_TABLE_LEVEL else []):
+        return {"sample table": rows[1]}
     return len(levels)
 
 
@@ -926,6 +962,8 @@ def matching(
     first, last = within or (None, None)
     if sample and not is_postgres():
         query = both(query, compile_tags([[tag("sample", sample)]]))
+        if sample >= SAMPLE_TABLE_LEVEL:
+            name = sample_table(model)
     if is_postgres():
         stretches = span_tags(first, last) if last and not walk else None
         if stretches:

@@ -341,10 +341,6 @@ def test_a_rebuild_writes_the_rows_in_name_order():
     assert_in_step(Organisation, Mechanism)
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only: FTS5 reads a sample level as it reads any tag",
-)
 def test_a_sample_is_read_from_its_own_levels_index():
     from django.test.utils import CaptureQueriesContext
 
@@ -355,15 +351,20 @@ def test_a_sample_is_read_from_its_own_levels_index():
     pks += [pk for pk in range(1, 4000) if engine.sample_depth(pk) == 0][:20]
     for pk in pks:
         OrganisationFactory(pk=pk, name=f"Sampled Union {pk}")
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {engine.table(Organisation)}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {engine.table(Organisation)}")
     words = engine.compile_query(plan("sampled"))
     with CaptureQueriesContext(connection) as read:
         rows = engine.matching(Organisation, words, 100, places=True, sample=2)
     assert sorted(pk for pk, _place in rows) == sorted(pks[:20])
+    sql = read.captured_queries[-1]["sql"]
+    if connection.vendor == "sqlite":  # from the table of levels 2 and deeper
+        assert f"FROM {engine.sample_table(Organisation)} WHERE" in sql, sql
+        return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + read.captured_queries[-1]["sql"])
+        cursor.execute("EXPLAIN " + sql)
         plan_text = "\n".join(row[0] for row in cursor.fetchall())
     assert f"{engine.table(Organisation)}_sample2" in plan_text, plan_text
 
@@ -412,3 +413,29 @@ def test_migration_0010_indexes_the_samples_apart():
     assert_in_step(Organisation)  # each row's sample level among the rest
     test_the_migrations_built_the_engine_for_this_database()
     assert len(search(Organisation.objects.all(), "migrated")) == 40
+
+
+def test_migration_0011_gives_sqlite_a_table_of_the_deeper_samples():
+    import importlib
+    from types import SimpleNamespace
+
+    migration = importlib.import_module(
+        "coopdir.migrations.0011_search_sqlite_sample_table"
+    )
+    assert migration.LEVEL == engine.SAMPLE_TABLE_LEVEL
+    for n in range(40):
+        OrganisationFactory(name=f"Deeper Union {n:02}")
+    pks = Organisation.objects.values_list("pk", flat=True)
+    assert any(engine.sample_depth(pk) >= migration.LEVEL for pk in pks)
+    if connection.vendor == "sqlite":  # as 0010 left it: no such table
+        with connection.cursor() as cursor:
+            for model in (Organisation, Mechanism):
+                cursor.execute(f"DROP TABLE {engine.sample_table(model)}")
+
+    def execute(sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    editor = SimpleNamespace(connection=connection, execute=execute)
+    migration.create(None, editor)
+    assert_in_step(Organisation, Mechanism)  # the table holds the deeper levels
