@@ -73,12 +73,14 @@ class ListedMixin:
     per record), else read now."""
 
     def listed_sectors(self):
-        listed = self.__dict__.get("page_sectors")
-        return listed if listed is not None else list(self.sectors.all())
+        return self._listed("sectors")
 
     def listed_countries(self):
-        listed = self.__dict__.get("page_countries")
-        return listed if listed is not None else list(self.countries.all())
+        return self._listed("countries")
+
+    def _listed(self, relation):
+        listed = self.__dict__.get(f"page_{relation}")
+        return listed if listed is not None else list(getattr(self, relation).all())
 
 
 def for_list(queryset):

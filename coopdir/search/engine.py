@@ -61,6 +61,13 @@ def sample_table(model):
 SAMPLE_TABLE_LEVEL = 2
 
 
+def document_tables(model):
+    """Return the tables holding a kind's documents: on SQLite the whole and the
+    table of the deeper samples (a document deep enough is in both, under the
+    same rowid), on PostgreSQL the one table."""
+    return [table(model)] if is_postgres() else [table(model), sample_table(model)]
+
+
 def kind(model):
     return model._meta.label_lower
 
@@ -354,7 +361,7 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
                 [(kind_, pk, docs[pk].sort_name, ords[pk]) for pk in pks],
             )
         delta = Counter() if totals is None else totals
-        rows = []
+        rows, deep = [], []  # deep: SQLite's rows in the deeper samples too
         for pk, doc in docs.items():
             facets.extend((kind_, pk, facet, value) for facet, value in doc.facets)
             delta.update((kind_, doc.status, f, v) for f, v in doc.facets)
@@ -373,9 +380,11 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
                     )
                 )
             else:
-                tags = doc.tags | {tag("sample", level) for level in sample_levels(pk)}
-                tags = " ".join(sorted(tags))
+                levels = sample_levels(pk)
+                tags = " ".join(sorted(doc.tags | {tag("sample", n) for n in levels}))
                 rows.append((ords[pk], pk, " ".join(names), " ".join(body), tags))
+                if len(levels) >= SAMPLE_TABLE_LEVEL:
+                    deep.append(rows[-1])
         if is_postgres():
             cursor.executemany(
                 f"INSERT INTO {name} (record_id, ord, doc, facets, sample) "
@@ -385,13 +394,8 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
                 rows,
             )
         else:
-            for target, chosen in (
-                (name, rows),
-                (
-                    sample_table(model),
-                    [r for r in rows if sample_depth(r[1]) >= SAMPLE_TABLE_LEVEL],
-                ),
-            ):
+            tables = document_tables(model)
+            for target, chosen in zip(tables, (rows, deep), strict=True):
                 cursor.executemany(
                     f"INSERT INTO {target} (rowid, rid, names, body, tags) "
                     "VALUES (%s, %s, %s, %s, %s)",
@@ -485,11 +489,8 @@ def delete_documents(model, pks, cursor=None, keep_order=False):
             delta[(kind_, status, facet, value)] -= 1
         add_totals(delta, cursor)
         column = "record_id" if is_postgres() else "rid"
-        cursor.execute(f"DELETE FROM {table(model)} WHERE {column} IN ({marks})", pks)
-        if not is_postgres():
-            cursor.execute(
-                f"DELETE FROM {sample_table(model)} WHERE rid IN ({marks})", pks
-            )
+        for name in document_tables(model):
+            cursor.execute(f"DELETE FROM {name} WHERE {column} IN ({marks})", pks)
         side_tables = (KEY_TABLE, FACET_TABLE) + (() if keep_order else (ORDER_TABLE,))
         for side_table in side_tables:
             cursor.execute(
@@ -614,7 +615,7 @@ def _move(model, cursor, moves):
             )
         else:
             for new, old, _pk in pairs:
-                for target in (name, sample_table(model)):
+                for target in document_tables(model):
                     cursor.execute(
                         f"INSERT INTO {target} (rowid, rid, names, body, tags) "
                         f"SELECT %s, rid, names, body, tags FROM {target}"
@@ -653,9 +654,8 @@ def index_records(model, pks):
 
 def clear(model):
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table(model)}")
-        if not is_postgres():
-            cursor.execute(f"DELETE FROM {sample_table(model)}")
+        for name in document_tables(model):
+            cursor.execute(f"DELETE FROM {name}")
         for side_table in (KEY_TABLE, FACET_TABLE, ORDER_TABLE, TOTAL_TABLE):
             cursor.execute(f"DELETE FROM {side_table} WHERE kind = %s", [kind(model)])
 
@@ -749,22 +749,21 @@ def indexed_sample(model, pk):
             )
             row = cursor.fetchone()
         return row[0] if row else None
-    prefix = TAG_PREFIX["sample"]
-    levels = sorted(
-        int(t[len(prefix) :]) for t in _indexed(model, pk)[1] if t.startswith(prefix)
-    )
-    if levels != list(range(1, len(levels) + 1)):
-        return {"not nested": levels}
-    # And deep enough, the same row in the table of the deeper levels.
+    whole, deeper = [], []
     with connection.cursor() as cursor:
-        rows = []
-        for name in (table(model), sample_table(model)):
+        for name, rows in zip(document_tables(model), (whole, deeper), strict=True):
             cursor.execute(
                 f"SELECT rowid, names, body, tags FROM {name} WHERE rid = %s", [pk]
             )
-            rows.append(cursor.fetchall())
-    if rows[1] != (rows[0] if len(levels) >= SAMPLE_TABLE_LEVEL else []):
-        return {"sample table": rows[1]}
+            rows.extend(cursor.fetchall())
+    prefix = TAG_PREFIX["sample"]
+    tags = whole[0][3].split() if whole else []
+    levels = sorted(int(t[len(prefix) :]) for t in tags if t.startswith(prefix))
+    if levels != list(range(1, len(levels) + 1)):
+        return {"not nested": levels}
+    # And deep enough, the same row in the table of the deeper levels.
+    if deeper != (whole if len(levels) >= SAMPLE_TABLE_LEVEL else []):
+        return {"sample table": deeper}
     return len(levels)
 
 
@@ -960,10 +959,6 @@ def matching(
     if query == never():
         return [] if grouped_up_to is None else ([], [])
     first, last = within or (None, None)
-    if sample and not is_postgres():
-        query = both(query, compile_tags([[tag("sample", sample)]]))
-        if sample >= SAMPLE_TABLE_LEVEL:
-            name = sample_table(model)
     if is_postgres():
         stretches = span_tags(first, last) if last and not walk else None
         if stretches:
@@ -978,13 +973,17 @@ def matching(
             # after record until enough match — a long way when they lie late in
             # the alphabet.
             pk, place = "record_id", "ord + 0"
+        if sample:
+            # A literal, as the indexes' own conditions are, so the planner sees
+            # which of them hold every row wanted (and takes the smallest).
+            condition += f" AND sample >= {int(sample)}"
     else:
+        if sample:
+            query = both(query, compile_tags([[tag("sample", sample)]]))
+            if sample >= SAMPLE_TABLE_LEVEL:
+                name = sample_table(model)
         condition, params = f"{name} MATCH %s", [_leaving_out(query, hidden)]
         pk, place = "rid", "rowid"
-    if sample and is_postgres():
-        # A literal, as the indexes' own conditions are, so the planner sees which
-        # of them hold every row wanted (and takes the smallest).
-        condition += f" AND sample >= {int(sample)}"
     if first is not None:
         condition += f" AND {place} >= %s"
         params.append(first)
