@@ -936,6 +936,7 @@ def matching(
     sample=None,
     hidden=(),
     grouped_up_to=None,
+    grouped_by_depth=False,
 ):
     """Return the pks of up to limit matches of query, in name order if ordered.
 
@@ -953,11 +954,15 @@ def matching(
     the level's own index). hidden: tags (statuses) of records never to return.
     grouped_up_to (PostgreSQL, unordered): returns (rows, groups), groups the
     facet counts [(facet, value, n)] over the rows when there are no more than
-    that many of them, else None.
+    that many of them, else None. grouped_by_depth (PostgreSQL, a sample read):
+    returns (rows, groups), groups the facet counts over every row read by the
+    record's deepest sample level, [(facet, value, level, n)], so that the read
+    answers for the deeper levels' facets too.
     """
     name = table(model)
+    grouping = grouped_up_to is not None or grouped_by_depth
     if query == never():
-        return [] if grouped_up_to is None else ([], [])
+        return ([], []) if grouping else []
     first, last = within or (None, None)
     if is_postgres():
         stretches = span_tags(first, last) if last and not walk else None
@@ -995,32 +1000,40 @@ def matching(
     columns += ["doc @@ %s::tsquery"] * len(checks)
     sql = f"SELECT {', '.join(columns)} FROM {name} WHERE {condition}{order} LIMIT %s"
     params = [*checks, *params, limit]
-    if grouped_up_to is not None:
-        sql, params = _grouping_too(sql, params, len(columns), grouped_up_to)
+    if grouping:
+        up_to = limit if grouped_up_to is None else grouped_up_to
+        sql, params = _grouping_too(sql, params, len(columns), up_to, grouped_by_depth)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     groups = None
-    if grouped_up_to is not None:
-        groups = [(*facet_pair(row[-2]), row[-1]) for row in rows if row[0] is None]
-        rows = [row[:-2] for row in rows if row[0] is not None]
-        groups = groups if len(rows) <= grouped_up_to else None
+    if grouping:
+        groups = [
+            (*facet_pair(row[-3]), *(row[-2:] if grouped_by_depth else row[-1:]))
+            for row in rows
+            if row[0] is None
+        ]
+        rows = [row[:-3] for row in rows if row[0] is not None]
+        groups = groups if len(rows) <= up_to else None
     rows = rows if places else [row[0] for row in rows]
-    return rows if grouped_up_to is None else (rows, groups)
+    return (rows, groups) if grouping else rows
 
 
-def _grouping_too(sql, params, width, up_to):
+def _grouping_too(sql, params, width, up_to, by_depth=False):
     """PostgreSQL: return (sql, params) of the statement sql (SELECT {width}
     columns … LIMIT) also returning, when it finds up_to rows or fewer, the facet
-    counts over them: rows (None × width, "facet:value", count) after its own."""
+    counts over them: rows (None × width, "facet:value", level, count) after its
+    own (level: the records' deepest sample level with by_depth, else None)."""
     select, rest = sql.split(" FROM ", 1)
     names = [f"c{i}" for i in range(width)]
+    depth, by = ("m.sample", ", m.sample") if by_depth else ("NULL::smallint", "")
     return (
-        f"WITH m ({', '.join(names)}, facets) AS MATERIALIZED"
-        f" ({select}, facets FROM {rest}) "
-        f"SELECT {', '.join(names)}, NULL, NULL FROM m UNION ALL "
-        f"SELECT {', '.join(['NULL'] * width)}, f, COUNT(*)"
-        " FROM m, unnest(m.facets) f WHERE (SELECT COUNT(*) FROM m) <= %s GROUP BY f",
+        f"WITH m ({', '.join(names)}, facets, sample) AS MATERIALIZED"
+        f" ({select}, facets, sample FROM {rest}) "
+        f"SELECT {', '.join(names)}, NULL, NULL, NULL FROM m UNION ALL "
+        f"SELECT {', '.join(['NULL'] * width)}, f, {depth}, COUNT(*)"
+        " FROM m, unnest(m.facets) f WHERE (SELECT COUNT(*) FROM m) <= %s"
+        f" GROUP BY f{by}",
         [*params, up_to],
     )
 

@@ -198,7 +198,7 @@ class Found:
                 complete = False
                 break
             want = stop - len(found) + len(seen)
-            pks = self._in_name_order(query, want)
+            pks = self._in_name_order(query, want, rank)
             complete = complete and len(pks) < want
             found += [(pk, rank) for pk in pks if pk not in seen][: stop - len(found)]
             seen.update(pks)
@@ -206,7 +206,7 @@ class Found:
         self._ranked_all = complete and len(found) < stop
         return found[:stop]
 
-    def _in_name_order(self, tier, want):
+    def _in_name_order(self, tier, want, rank):
         """Return the pks of the first `want` matches of a rank tier in name order.
 
         SQLite reads the index in name order (the rowid) and stops. PostgreSQL
@@ -223,7 +223,7 @@ class Found:
         matches = self._counted(self.match())
         places, scale = matches.places, matches.scale
         if matches.approximate:
-            places, scale = self._tier_sample(tier, matches)
+            places, scale = self._tier_sample(tier, matches, rank)
             if not places:  # few: found and sorted at once
                 return engine.matching(
                     self.model, tier, want, ordered=True, hidden=self.hidden
@@ -295,24 +295,36 @@ class Found:
                 by_sample *= GROWTH
         return found
 
-    def _tier_sample(self, tier, matches):
+    def _tier_sample(self, tier, matches, rank):
         """Return (places, scale) of a sample of a rank tier's matches, from the
-        sample of all matches (places empty: the tier holds few matches).
+        sample of all matches (places empty: the tier holds few matches): the
+        sample read knows each match's tier (matches.ranks) where it checked
+        them, else they are checked again.
 
         A tier too sparse among the matches to be located by their sample (a word
         in many texts but few names) is sampled on its own, more finely.
         """
-        in_tier = engine.among(
-            self.model, tier, matches.pks, places=True, hidden=self.hidden
-        )
+        if matches.ranks is not None:
+            in_tier = [
+                place
+                for pk, place in zip(matches.pks, matches.places, strict=True)
+                if matches.ranks[pk] == rank
+            ]
+        else:
+            in_tier = [
+                place
+                for _pk, place in engine.among(
+                    self.model, tier, matches.pks, places=True, hidden=self.hidden
+                )
+            ]
         if len(in_tier) >= MIN_SAMPLE // 2:
-            return [place for _pk, place in in_tier], matches.scale
+            return in_tier, matches.scale
         expected = max(len(in_tier), 0.5) * matches.scale
         level = self._deepest_sample(tier, self._level_for(expected))
         if not level:
             return [], 1
         read = sorted(self._sample(tier, level), key=lambda row: row[1])
-        return [place for _pk, place in read], 4**level
+        return [row[1] for row in read], 4**level
 
     def __getitem__(self, key):
         if not isinstance(key, slice):
@@ -396,7 +408,8 @@ class Found:
             read = self._sample(query, level) if level else []
             estimate = len(read) * 4**level
             if estimate > min(few, limit * (1 + 2 / math.sqrt(max(len(read), 1)))):
-                return counted(estimate, True, 4**level, read)
+                groups = self._sample_groups(query, level) if level else None
+                return counted(estimate, True, 4**level, read, groups)
         every, groups = self._every(query, without, limit)
         if len(every) <= limit:
             return counted(len(every), False, 1, every, groups)
@@ -406,7 +419,13 @@ class Found:
             return counted(len(every), True, 1, every)
         read = self._sample(query, level)
         scale = 4**level
-        return counted(max(len(read) * scale, limit + 1), True, scale, read)
+        return counted(
+            max(len(read) * scale, limit + 1),
+            True,
+            scale,
+            read,
+            self._sample_groups(query, level),
+        )
 
     def _every(self, query, without, limit):
         """Return ([(pk, place, …)] of up to limit + 1 matches of query, groups).
@@ -417,9 +436,7 @@ class Found:
         typo): their rank tiers, so a page of up to the limit needs no read of
         its own (see ranked)."""
         postgres = engine.is_postgres()
-        checks = ()
-        if postgres and self.terms and not without:
-            checks = (self._words(names_only=True), self._words())
+        checks = self._checks(query)
         key = (query, limit + 1, checks)
         if key not in self._matches:
             read = engine.matching(
@@ -434,28 +451,57 @@ class Found:
             self._matches[key], self._groups[key] = read if postgres else (read, None)
         return self._matches[key], self._groups[key]
 
+    def _checks(self, query):
+        """Return the queries each match of query read is also checked against
+        (PostgreSQL, the matches themselves: nothing left out): the words in
+        names, and as typed (not a typo) — the match's rank tier."""
+        if engine.is_postgres() and self.terms and query == self.match():
+            return (self._words(names_only=True), self._words())
+        return ()
+
     def _sample(self, query, level):
         """Return [(pk, place)] of the matches of query in sample level (up to
-        WIDE_SAMPLE + 1). The deeper levels are nested in this one, and a record's
-        levels follow from its pk: a complete read answers for them too."""
+        WIDE_SAMPLE + 1); on PostgreSQL [(pk, place, in names, as typed)] of the
+        matches themselves (see _checks), their rank tiers. The deeper levels are
+        nested in this one, and a record's levels follow from its pk: a complete
+        read answers for them too. PostgreSQL groups the facets of what it reads
+        in the same statement, by level (see _sample_groups)."""
         key = (query, "sample", level)
         if key not in self._matches:
-            rows = engine.matching(
+            postgres = engine.is_postgres()
+            read = engine.matching(
                 self.model,
                 query,
                 WIDE_SAMPLE + 1,
                 places=True,
+                checks=self._checks(query),
                 sample=level,
                 hidden=self.hidden,
+                grouped_by_depth=postgres,
             )
-            self._matches[key] = rows
+            rows, groups = read if postgres else (read, None)
+            self._matches[key], self._groups[key] = rows, groups
             if len(rows) <= WIDE_SAMPLE:
                 depths = [(engine.sample_depth(row[0]), row) for row in rows]
                 for deeper in range(level + 1, engine.SAMPLE_LEVELS + 1):
                     self._matches[(query, "sample", deeper)] = [
                         row for depth, row in depths if depth >= deeper
                     ]
+                    self._groups[(query, "sample", deeper)] = groups
         return self._matches[key]
+
+    def _sample_groups(self, query, level):
+        """Return [(facet, value, n)] over the matches of query in sample level,
+        from its read's groups (None where none were grouped: SQLite)."""
+        self._sample(query, level)
+        groups = self._groups.get((query, "sample", level))
+        if groups is None:
+            return None
+        counts = {}
+        for facet, value, depth, n in groups:
+            if depth >= level:
+                counts[(facet, value)] = counts.get((facet, value), 0) + n
+        return [(facet, value, n) for (facet, value), n in counts.items()]
 
     def _deepest_sample(self, query, level, at_most=None, least=MIN_SAMPLE):
         """Return the deepest sample level holding at least `least` matches of

@@ -48,11 +48,16 @@ def _tune_connection(sender, connection, **kwargs):
     # Search queries are short; PostgreSQL's JIT compiles them for ~100 ms first.
     # Index look-ups cost little more than sequential reads on SSDs (and in the
     # cache): at the default 4 the planner hashes a whole table instead of probing
-    # its primary key for the few thousand matches of a word.
+    # its primary key for the few thousand matches of a word. A count reads up to
+    # a thousand matches' rows, scattered over the table: with the default
+    # effective_io_concurrency of 1 each page not in the OS cache is waited for in
+    # turn; at 64 a bitmap scan asks for the next ones while it reads (at 1M, pages
+    # dropped from the cache: word + country + sector p95 83.8 -> 40.0 ms).
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET jit = off")
             cursor.execute("SET random_page_cost = 1.1")
+            cursor.execute("SET effective_io_concurrency = 64")
 
 
 def _after_flush(sender, using="default", **kwargs):

@@ -239,17 +239,23 @@ def test_mechanisms_too(directory):
     assert isinstance(found, QuerysetFound)
 
 
-def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
+def past_the_limit(monkeypatch, word, finland, kenya, limit):
+    """Return (Found, ORM queryset) of word, held by `finland` records in FI and
+    `kenya` in KE, with the exact count's limit lowered to limit."""
     OrganisationFactory.create_batch(
-        300, name="Harbour Fishing Cooperative", hq_country="FI"
+        finland, name=f"{word} Fishing Cooperative", hq_country="FI"
     )
-    OrganisationFactory.create_batch(100, name="Harbour Fishing Union", hq_country="KE")
-    monkeypatch.setattr(found_module, "EXACT_LIMIT", 50)
+    OrganisationFactory.create_batch(
+        kenya, name=f"{word} Fishing Union", hq_country="KE"
+    )
+    monkeypatch.setattr(found_module, "EXACT_LIMIT", limit)
     monkeypatch.setattr(found_module, "MIN_SAMPLE", 10)
     monkeypatch.setattr(found_module, "SAMPLE_TARGET", 20)
-    found, orm = both_ways(
-        OrganisationFilter, Organisation.objects.published(), {"q": "harbour"}
-    )
+    return both_ways(OrganisationFilter, Organisation.objects.published(), {"q": word})
+
+
+def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
+    found, orm = past_the_limit(monkeypatch, "Harbour", 300, 100, 50)
     count = found.count()
     assert found.approximate
     assert 400 * 0.4 < count < 400 * 2.5  # a sample of about 1 in 16 of 400
@@ -259,6 +265,13 @@ def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
     assert by_country["FI"] > by_country["KE"]
     # The page itself is exact: the best hits in name order.
     assert [r.pk for r in found[0:30]] == list(orm.values_list("pk", flat=True)[:30])
+    # Words the index has never seen find nothing, past the limit as below it.
+    for query in ("无此词语", "zyxwvutsrq"):
+        nothing, orm = both_ways(
+            OrganisationFilter, Organisation.objects.published(), {"q": query}
+        )
+        assert (nothing.count(), list(nothing[0:20])) == (0, [])
+        assert nothing.facet_counts(["country"])["country"] == []
     # Estimates are the same on every engine: a fixed hash of the pk picks the sample.
     assert engine.sample_levels(1) == engine.sample_levels(1)
     levels = Counter(
@@ -269,6 +282,36 @@ def test_past_the_exact_limit_counts_and_facets_are_estimates(monkeypatch):
     # A record's deepest level, worked out at once, is the last of its levels.
     for pk in range(0, 40001):
         assert engine.sample_depth(pk) == max(engine.sample_levels(pk), default=0)
+
+
+def test_a_samples_facets_are_grouped_by_its_own_read(monkeypatch):
+    """PostgreSQL groups the facets of a sample read in the same statement, by
+    the records' levels, so an estimate's facet counts need no second read of
+    the sampled rows, and a deeper level is answered from a shallower read.
+    They equal the facets grouped over the sampled records themselves."""
+    from django.test.utils import CaptureQueriesContext
+
+    found, _orm = past_the_limit(monkeypatch, "Estuary", 240, 120, 40)
+    query = found.match()
+    postgres = connection.vendor == "postgresql"
+    for level in (1, 2):  # read, then answered from level 1's read
+        pks = [row[0] for row in found._sample(query, level)]
+        assert pks and all(engine.sample_depth(pk) >= level for pk in pks)
+        groups = found._sample_groups(query, level)
+        if not postgres:  # SQLite groups the sampled pks in its facet table
+            assert groups is None
+            continue
+        groups = [row for row in groups if row[0] in FACETS]
+        assert sorted(groups) == sorted(found_module.grouped(Organisation, pks, FACETS))
+        assert {(f, v) for f, v, _n in groups} >= {("country", "FI"), ("country", "KE")}
+    with CaptureQueriesContext(connection) as queries:
+        counts = found.facet_counts(FACETS, leave_own_out=False)
+    assert counts.approximate
+    by_country = {row["value"]: row["count"] for row in counts["country"]}
+    assert by_country["FI"] > by_country["KE"] > 0
+    if postgres:  # no second read of the sampled rows by pk
+        sqls = [q["sql"] for q in queries.captured_queries]
+        assert not [sql for sql in sqls if "record_id = ANY" in sql], sqls
 
 
 def test_the_landing_view_reads_totals_kept_by_every_write(directory):

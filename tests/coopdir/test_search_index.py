@@ -313,10 +313,11 @@ def test_a_read_counts_the_facets_of_what_it_finds():
             for facet, value in engine.indexed_facets(Organisation, record.pk)
         )
         assert sorted(groups) == sorted((f, v, n) for (f, v), n in expected.items())
-    nothing = engine.matching(
-        Organisation, engine.never(), 10, places=True, grouped_up_to=5
-    )
-    assert nothing == ([], [])
+    for grouping in ({"grouped_up_to": 5}, {"grouped_by_depth": True}):
+        nothing = engine.matching(
+            Organisation, engine.never(), 10, places=True, **grouping
+        )
+        assert nothing == ([], [])
 
 
 def rows_on_disk(model):
