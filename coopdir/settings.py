@@ -124,6 +124,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# PostgreSQL: how many pages a read may ask for ahead of need (the connection's
+# effective_io_concurrency, 0-1000; see coopdir/search/signals.py).
+_io = os.environ.get("DATABASE_IO_CONCURRENCY", "64")
+if not _io.isdigit() or int(_io) > 1000:
+    raise ImproperlyConfigured(
+        f"DATABASE_IO_CONCURRENCY must be a whole number from 0 to 1000, not {_io!r}"
+    )
+DATABASE_IO_CONCURRENCY = int(_io)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL")

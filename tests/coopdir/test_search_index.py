@@ -440,3 +440,15 @@ def test_migration_0011_gives_sqlite_a_table_of_the_deeper_samples():
     editor = SimpleNamespace(connection=connection, execute=execute)
     migration.create(None, editor)
     assert_in_step(Organisation, Mechanism)  # the table holds the deeper levels
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL only: a server setting"
+)
+def test_connections_read_ahead_as_configured(settings):
+    # Set when the connection opens (the test's own was opened with the default).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW effective_io_concurrency")
+        assert cursor.fetchone()[0] == str(settings.DATABASE_IO_CONCURRENCY)
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

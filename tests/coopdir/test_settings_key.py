@@ -35,3 +35,17 @@ def test_the_migrations_can_be_checked_without_a_secret_key():
     done = run("manage.py", "makemigrations", "--check", "--dry-run")
     assert done.returncode == 0, done.stderr
     assert "No changes detected" in done.stdout
+
+
+def test_a_bad_io_concurrency_is_refused_by_name():
+    for value in ("lots", "-1", "1001"):
+        done = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_IO_CONCURRENCY": value},
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode != 0
+        assert "DATABASE_IO_CONCURRENCY must be a whole number" in done.stderr
+        assert repr(value) in done.stderr
