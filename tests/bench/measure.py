@@ -171,20 +171,18 @@ def main(size):
                 cursor.execute("CHECKPOINT")
         except DatabaseError as error:  # not a superuser: measured as it is
             print(f"no CHECKPOINT before measuring: {error}", file=sys.stderr)
-    # Warm up as a running service is: a pass over queries drawn with another
-    # seed (the same class, other words) right before each class is measured, so
-    # the caches hold the index's upper levels but not the measured queries' own
-    # pages, for every class alike (where the kernel drops the pages no one read
-    # for a minute, one pass for all classes at the start left the last measured
-    # with a colder cache than the first).
-    warm_up = query_pools(random.Random(SEED + 1000)) if WARM_UP else {}
+    # Warm up as a running service is: one pass over queries drawn with another
+    # seed (the same classes, other words), so the database's own caches hold the
+    # index's upper levels but not the measured queries' own pages.
+    if WARM_UP:
+        for pool in query_pools(random.Random(SEED + 1000)).values():
+            for params in pool:
+                run_query(params)
+        cache.clear()
     rng = random.Random(SEED)
     pools = query_pools(rng)
     results = {}
     for name in CLASSES:
-        for params in warm_up.get(name, []):
-            run_query(params)
-        cache.clear()
         timings, cpu_times, counts = [], [], []
         for params in pools[name]:
             elapsed, cpu, count = run_query(params)
