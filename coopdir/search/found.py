@@ -297,26 +297,19 @@ class Found:
 
     def _tier_sample(self, tier, matches, rank):
         """Return (places, scale) of a sample of a rank tier's matches, from the
-        sample of all matches (places empty: the tier holds few matches): the
-        sample read knows each match's tier (matches.ranks) where it checked
-        them, else they are checked again.
+        sample of all matches (places empty: the tier holds few matches), whose
+        read checked each match's tier (matches.ranks; PostgreSQL, the only
+        engine that reads a tier in spans).
 
         A tier too sparse among the matches to be located by their sample (a word
         in many texts but few names) is sampled on its own, more finely.
         """
-        if matches.ranks is not None:
-            in_tier = [
-                place
-                for pk, place in zip(matches.pks, matches.places, strict=True)
-                if matches.ranks[pk] == rank
-            ]
-        else:
-            in_tier = [
-                place
-                for _pk, place in engine.among(
-                    self.model, tier, matches.pks, places=True, hidden=self.hidden
-                )
-            ]
+        ranks = matches.ranks or {}  # none: nothing was read
+        in_tier = [
+            place
+            for pk, place in zip(matches.pks, matches.places, strict=True)
+            if ranks.get(pk) == rank
+        ]
         if len(in_tier) >= MIN_SAMPLE // 2:
             return in_tier, matches.scale
         expected = max(len(in_tier), 0.5) * matches.scale

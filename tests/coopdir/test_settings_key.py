@@ -8,12 +8,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(*args):
+def run(*args, **environ):
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in ("SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE")
     }
+    env.update(environ)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -39,13 +40,7 @@ def test_the_migrations_can_be_checked_without_a_secret_key():
 
 def test_a_bad_io_concurrency_is_refused_by_name():
     for value in ("lots", "-1", "1001"):
-        done = subprocess.run(
-            [sys.executable, "manage.py", "check"],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_IO_CONCURRENCY": value},
-            capture_output=True,
-            text=True,
-        )
+        done = run("manage.py", "check", DATABASE_IO_CONCURRENCY=value)
         assert done.returncode != 0
         assert "DATABASE_IO_CONCURRENCY must be a whole number" in done.stderr
         assert repr(value) in done.stderr
