@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
 from coopdir import search
+from coopdir.search.found import EXACT_LIMIT
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"", "0", "false", "no", "off"}
@@ -38,7 +39,7 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        # Past 1,000 matches a search's count is estimated (coopdir.search.found).
+        # Past EXACT_LIMIT matches a search's count is estimated (coopdir.search.found).
         estimate = bool(getattr(self.page.paginator.object_list, "approximate", False))
         if self.request.accepted_renderer.format != "csv":
             response.data["count_is_estimate"] = estimate
@@ -62,8 +63,8 @@ class Pagination(PageNumberPagination):
         paginated["properties"]["facets"] = FACETS_SCHEMA
         paginated["properties"]["count_is_estimate"] = {
             "type": "boolean",
-            "description": "Whether count is an estimate: past 1,000 matches of a "
-            "search it is estimated from a sample (facet counts too).",
+            "description": f"Whether count is an estimate: past {EXACT_LIMIT:,} "
+            "matches of a search it is estimated from a sample (facet counts too).",
         }
         return paginated
 
