@@ -660,6 +660,31 @@ def clear(model):
             cursor.execute(f"DELETE FROM {side_table} WHERE kind = %s", [kind(model)])
 
 
+def merge_segments(model, cursor):
+    """SQLite: merge each of a kind's FTS5 tables into one segment ('optimize').
+
+    A rebuild writes its documents in chunks, which FTS5 keeps as segments of
+    their own (15 for 100k records); every query then looks its words and tags up
+    in each segment. Merged, word + country + sector at 100k reads its index in
+    half the time (3.2 -> 1.7 ms a search). Later writes add segments, which FTS5
+    merges as they accumulate (automerge). PostgreSQL: nothing to do.
+    """
+    if is_postgres():
+        return
+    for name in document_tables(model):
+        cursor.execute(f"INSERT INTO {name}({name}) VALUES ('optimize')")
+
+
+def segments(model):
+    """SQLite: the number of segments of each of a kind's FTS5 tables."""
+    counts = []
+    with connection.cursor() as cursor:
+        for name in document_tables(model):
+            cursor.execute(f"SELECT COUNT(DISTINCT segid) FROM {name}_idx")
+            counts.append(cursor.fetchone()[0])
+    return counts
+
+
 def clear_words():
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {WORD_TABLE}")

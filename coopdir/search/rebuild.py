@@ -54,6 +54,7 @@ def rebuild(models=None, progress=None):
                     progress(len(chunk))
             with connection.cursor() as cursor:
                 engine.add_totals(totals, cursor)
+                engine.merge_segments(model, cursor)
                 if engine.is_postgres():
                     # Rows in name order first (CLUSTER): see engine.index_ddl.
                     for statement in engine.index_ddl(model, cluster=True):

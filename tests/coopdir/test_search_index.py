@@ -452,3 +452,24 @@ def test_connections_read_ahead_as_configured(settings):
         assert cursor.fetchone()[0] == str(settings.DATABASE_IO_CONCURRENCY)
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+@pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="SQLite only: FTS5 keeps what each write added as a segment",
+)
+def test_a_rebuild_leaves_each_fts5_table_in_one_segment(monkeypatch):
+    from coopdir.search import rebuild as rebuild_module
+
+    # Deep enough in the samples to be in the sample table too; each save indexes
+    # its record in a transaction of its own, leaving a segment of its own.
+    pks = [pk for pk in range(1, 4000) if engine.sample_depth(pk) >= 2][:6]
+    for pk in pks:
+        OrganisationFactory(pk=pk, name=f"Segment Union {pk}")
+    assert min(engine.segments(Organisation)) > 1
+    monkeypatch.setattr(rebuild_module, "CHUNK", 2)  # written in several chunks
+    rebuild()
+    assert engine.segments(Organisation) == [1, 1]
+    assert_in_step(Organisation, Mechanism)
+    found = search(Organisation.objects.all(), "segment union")
+    assert sorted(record.pk for record in found) == pks
