@@ -200,7 +200,8 @@ def test_the_migrations_built_the_engine_for_this_database():
             # And one GIN index per sample level, of that level's rows alone.
             for level in range(1, engine.SAMPLE_LEVELS + 1):
                 assert any(
-                    d.endswith(f"USING gin (doc) WHERE (sample >= {level})")
+                    d.endswith(f"WITH (fastupdate=off) WHERE (sample >= {level})")
+                    and "USING gin (doc)" in d
                     for d in definitions
                 ), (level, definitions)
         else:
@@ -412,6 +413,9 @@ def test_migration_0010_indexes_the_samples_apart():
             assert cursor.fetchone()[0] == 0
         assert rows_on_disk(Organisation) == engine.indexed_order(Organisation)
     assert_in_step(Organisation)  # each row's sample level among the rest
+    importlib.import_module(
+        "coopdir.migrations.0012_search_indexes_kept_compact"
+    ).compact(None, editor)  # and what the later migrations do
     test_the_migrations_built_the_engine_for_this_database()
     assert len(search(Organisation.objects.all(), "migrated")) == 40
 
@@ -472,4 +476,71 @@ def test_a_rebuild_leaves_each_fts5_table_in_one_segment(monkeypatch):
     assert engine.segments(Organisation) == [1, 1]
     assert_in_step(Organisation, Mechanism)
     found = search(Organisation.objects.all(), "segment union")
+    assert sorted(record.pk for record in found) == pks
+
+
+def gin_options():
+    """{index: reloptions} of the search tables' GIN indexes (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_am a"
+            " ON a.oid = c.relam WHERE a.amname = 'gin'"
+            " AND c.relname LIKE 'coopdir_search_%%'"
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: GIN's pending list (FTS5 merges its own segments)",
+)
+def test_gin_indexes_take_new_entries_at_once_after_migrating_and_rebuilding():
+    def buffered():
+        return {
+            name: options
+            for name, options in gin_options().items()
+            if "fastupdate=off" not in (options or [])
+        }
+
+    # Text of each kind (whole and per sample level) and the words' trigrams.
+    assert len(gin_options()) == 2 * (1 + engine.SAMPLE_LEVELS) + 1
+    assert buffered() == {}  # as migrated
+    OrganisationFactory(name="Pending Union")
+    rebuild()
+    assert len(gin_options()) == 2 * (1 + engine.SAMPLE_LEVELS) + 1
+    assert buffered() == {}  # as a rebuild recreates them
+    # So a write is in the index itself: found without a vacuum merging a list.
+    OrganisationFactory(name="Pending Cooperative")
+    assert [
+        r.name for r in search(Organisation.objects.all(), "pending cooperative")
+    ] == ["Pending Cooperative"]
+
+
+def test_migration_0012_keeps_the_indexes_compact():
+    import importlib
+    from types import SimpleNamespace
+
+    migration = importlib.import_module(
+        "coopdir.migrations.0012_search_indexes_kept_compact"
+    )
+    assert migration.LEVELS == engine.SAMPLE_LEVELS
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # as 0011 left them: new entries buffered in a pending list
+        assert sorted(migration.gin_indexes()) == sorted(gin_options())
+        with connection.cursor() as cursor:
+            for index in gin_options():
+                cursor.execute(f"ALTER INDEX {index} SET (fastupdate = on)")
+        assert not any("fastupdate=off" in (o or []) for o in gin_options().values())
+    pks = [pk for pk in range(1, 4000) if engine.sample_depth(pk) >= 2][:4]
+    for pk in pks:  # a segment each on SQLite (in the sample table too)
+        OrganisationFactory(pk=pk, name=f"Compact Union {pk}")
+    if not postgres:
+        assert min(engine.segments(Organisation)) > 1
+    migration.compact(None, SimpleNamespace(connection=connection))
+    if postgres:
+        assert all("fastupdate=off" in (o or []) for o in gin_options().values())
+    else:
+        assert engine.segments(Organisation) == [1, 1]
+    assert_in_step(Organisation, Mechanism)
+    found = search(Organisation.objects.all(), "compact union")
     assert sorted(record.pk for record in found) == pks
