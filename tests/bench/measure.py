@@ -20,6 +20,9 @@ import django
 QUERIES_PER_CLASS = int(os.environ.get("BENCH_QUERIES", "100"))
 SEED = int(os.environ.get("BENCH_SEED", "1"))
 WARM_UP = os.environ.get("BENCH_WARM_UP", "1") != "0"
+# Opt-in (BENCH_IN_MEMORY=1): on a machine without DAMON it changed nothing at 1M
+# (already all in memory) and made the 100k runs slower (see docs/benchmarks.md).
+IN_MEMORY = os.environ.get("BENCH_IN_MEMORY", "0") != "0"
 CLASSES = [
     "one word",
     "two words",
@@ -148,6 +151,54 @@ def run_query(params):
     return wall, (time.process_time() - cpu) * 1000, count
 
 
+def hold_in_memory(connection):
+    """Read every table and index of the database into the OS page cache, as a
+    server holding its data in memory has them; return (bytes read, seconds).
+
+    Without it, what a size's run reads from disk depends on the machine's past:
+    a 100k directory is all in memory after the warm-up, while of a 1M one only
+    what recent searches touched is (and on a kernel running DAMON reclaim, only
+    what they touched in the last minute or so), so the growth from one size to
+    the next measured the disk more than the search. PostgreSQL: pg_prewarm in
+    its 'read' mode (into the OS cache; shared_buffers keep what searches used);
+    SQLite: its file. Returns (None, reason) where it cannot."""
+    from django.db import DatabaseError
+
+    started = time.perf_counter()
+    if connection.vendor == "sqlite":
+        done = 0
+        for suffix in ("", "-wal"):
+            path = f"{connection.settings_dict['NAME']}{suffix}"
+            if not os.path.exists(path):
+                continue
+            with open(path, "rb") as file:
+                while chunk := file.read(1 << 20):
+                    done += len(chunk)
+        return done, time.perf_counter() - started
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+            # Tables, their TOAST and indexes; not the catalogs (small, and
+            # read by every statement anyway).
+            cursor.execute(
+                """
+                SELECT coalesce(sum(pg_prewarm(c.oid, 'read')), 0)
+                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE c.relkind IN ('r', 'i', 't', 'm')
+                   AND (n.nspname = 'public' OR c.oid IN (
+                        SELECT reltoastrelid FROM pg_class t
+                          JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                         WHERE tn.nspname = 'public'))
+                """
+            )
+            blocks = cursor.fetchone()[0]
+            cursor.execute("SELECT current_setting('block_size')::int")
+            block_size = cursor.fetchone()[0]
+    except DatabaseError as error:  # no pg_prewarm, or not allowed to add it
+        return None, str(error).strip()
+    return int(blocks) * block_size, time.perf_counter() - started
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -171,9 +222,19 @@ def main(size):
                 cursor.execute("CHECKPOINT")
         except DatabaseError as error:  # not a superuser: measured as it is
             print(f"no CHECKPOINT before measuring: {error}", file=sys.stderr)
+    held = []
+
+    def in_memory():
+        if IN_MEMORY:
+            done, seconds = hold_in_memory(connection)
+            held.append((done, seconds))
+            if done is None:
+                print(f"not held in memory: {seconds}", file=sys.stderr)
+
     # Warm up as a running service is: one pass over queries drawn with another
     # seed (the same classes, other words), so the database's own caches hold the
     # index's upper levels but not the measured queries' own pages.
+    in_memory()
     if WARM_UP:
         for pool in query_pools(random.Random(SEED + 1000)).values():
             for params in pool:
@@ -183,6 +244,7 @@ def main(size):
     pools = query_pools(rng)
     results = {}
     for name in CLASSES:
+        in_memory()  # not timed
         timings, cpu_times, counts = [], [], []
         for params in pools[name]:
             elapsed, cpu, count = run_query(params)
@@ -223,6 +285,8 @@ def main(size):
                 "generated_in_s": generated,
                 "python": platform.python_version(),
                 "load_average_after": load,
+                # (bytes, seconds) of the first read into memory, or (None, why)
+                "held_in_memory": held[0] if held else None,
                 "results": results,
             }
         )

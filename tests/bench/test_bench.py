@@ -8,6 +8,8 @@ Environment (all optional):
     BENCH_DIR         var/bench                  SQLite files and results.json
     BENCH_QUERIES     100                        queries per class
     BENCH_WARM_UP     1                          warm up on other queries (0: cold)
+    BENCH_IN_MEMORY   0                          1: read the database into memory
+                                                 before the warm-up and each class
 A quick run: BENCH_SQLITE_SIZES=1000,10000 BENCH_DATABASES=sqlite make bench
 Databases are generated once per size and reused while they hold that size.
 """
@@ -93,7 +95,22 @@ def machine():
         "cpu": cpu or platform.processor(),
         "memory": run("free -h | awk '/Mem:/ {print $2}'"),
         "python": platform.python_version(),
+        # DAMON reclaim pages out file pages not read for a while (see measure.py)
+        "damon_kdamonds": run("cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds")
+        or "none",
     }
+
+
+def held(run):
+    done = run.get("held_in_memory")
+    if not done:
+        return "caches as the machine left them"
+    if done[0] is None:
+        return f"not held in memory ({done[1]})"
+    return (
+        f"read into memory before the warm-up and each class: "
+        f"{done[0] / 2**20:,.0f} MB, first in {done[1]:.1f} s"
+    )
 
 
 def table(runs):
@@ -101,11 +118,13 @@ def table(runs):
     for vendor in dict.fromkeys(run["vendor"] for run in runs):
         own = [run for run in runs if run["vendor"] == vendor]
         header = " | ".join(f"{run['size']:,}: p50 / p95 ms" for run in own)
+        memory = "; ".join(f"{run['size']:,}: {held(run)}" for run in own)
         growth = " | growth p95" if len(own) > 1 else ""
         lines += [
             f"\n{vendor} (generated data; matches = median result count; "
             f"load average after each run: "
-            f"{', '.join(str(run.get('load_average_after')) for run in own)})\n",
+            f"{', '.join(str(run.get('load_average_after')) for run in own)}; "
+            f"{memory})\n",
             f"| query class | {header}{growth} | matches |",
             "|---" * (len(own) + 2 + (1 if growth else 0)) + "|",
         ]

@@ -337,22 +337,25 @@ def test_the_landing_view_reads_totals_kept_by_every_write(directory):
 
 
 @pytest.mark.parametrize(
-    "walk_records, max_stretches",
+    "walk_records, max_stretches, whole_tier",
     [
-        (found_module.WALK_RECORDS, engine.MAX_STRETCHES),
-        (0, engine.MAX_STRETCHES),  # never walk: spans narrowed to stretches
-        (0, 1),  # never walk: most spans too long to narrow
+        (found_module.WALK_RECORDS, engine.MAX_STRETCHES, 0),
+        (0, engine.MAX_STRETCHES, 0),  # never walk: spans narrowed to stretches
+        (0, 1, 0),  # never walk: most spans too long to narrow
+        (0, engine.MAX_STRETCHES, 10**6),  # every tier read whole
     ],
 )
 def test_a_page_is_read_from_the_first_spans_of_name_order(
-    monkeypatch, walk_records, max_stretches
+    monkeypatch, walk_records, max_stretches, whole_tier
 ):
     """PostgreSQL reads a page from the first spans of name order that hold enough
     matches (SQLite reads in name order): with stretches of name order of two,
     four and eight records here, a page crosses many of them, and spans too wide
     to narrow in the index; counted outright and estimated from a sample, walking
-    the records where matches are dense or never, pages equal the ORM's."""
+    the records where matches are dense or never, or reading a tier whole,
+    pages equal the ORM's."""
     monkeypatch.setattr(found_module, "WALK_RECORDS", walk_records)
+    monkeypatch.setattr(found_module, "WHOLE_TIER", whole_tier)
     # Places are 2**24 apart: stretches of 2, 4 and 8 records.
     ladder = zip(engine.STRETCHES[:3], (25, 26, 27), strict=True)
     monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
@@ -387,6 +390,39 @@ def test_a_page_is_read_from_the_first_spans_of_name_order(
             assert [r.pk for r in found[0:40]] == expected, (limit, query)
             found.count()
             assert found.approximate == (orm.count() > limit), (limit, query)
+
+
+@pytest.mark.parametrize("whole_tier, spans", [(10**6, False), (0, True)])
+def test_a_tier_the_sample_says_is_small_is_read_whole(monkeypatch, whole_tier, spans):
+    """PostgreSQL reads a rank tier whole, not span by span, when its sample
+    says it holds no more than WHOLE_TIER matches: one read, no stretches."""
+    if not engine.is_postgres():
+        pytest.skip("SQLite reads every tier in name order from its index")
+    from django.test.utils import CaptureQueriesContext
+
+    ladder = zip(engine.STRETCHES[:3], (25, 26, 27), strict=True)
+    monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
+    monkeypatch.setattr(found_module, "WALK_RECORDS", 0)
+    monkeypatch.setattr(found_module, "WHOLE_TIER", whole_tier)
+    for name, value in [("EXACT_LIMIT", 30), ("OTHERS_LIMIT", 30)]:
+        monkeypatch.setattr(found_module, name, value)
+    monkeypatch.setattr(found_module, "MIN_SAMPLE", 8)
+    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 16)
+    for index in range(160):
+        OrganisationFactory(
+            name=f"Timber {'Union' if index % 2 else 'Guild'} {index:03d}"
+        )
+    found, orm = both_ways(
+        OrganisationFilter, Organisation.objects.published(), {"q": "timber"}
+    )
+    found.count()
+    assert found.approximate
+    with CaptureQueriesContext(connection) as queries:
+        page = [record.pk for record in found[0:20]]
+    assert page == list(orm.values_list("pk", flat=True)[:20])
+    reads = [q["sql"] for q in queries if "ORDER BY ord" in q["sql"]]
+    assert reads
+    assert any("'~p" in sql for sql in reads) == spans, reads
 
 
 @pytest.mark.parametrize(

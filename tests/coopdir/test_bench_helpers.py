@@ -1,0 +1,48 @@
+"""The bench's own helpers (the bench itself runs with `make bench`, not here)."""
+
+import sqlite3
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+
+from tests.bench.measure import hold_in_memory, percentile
+
+
+def test_percentile_picks_the_nearest_rank():
+    values = list(range(1, 101))  # 1 … 100
+    assert percentile(values, 0.5) == 51  # index round(0.5 * 99) = 50
+    assert percentile(values, 0.95) == 95
+    assert percentile([7.0], 0.95) == 7.0
+
+
+def test_an_sqlite_database_is_read_whole_with_its_wal(tmp_path):
+    path = tmp_path / "bench.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=wal")
+    db.execute("CREATE TABLE t (x TEXT)")
+    db.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 200)
+    db.commit()
+    on_disk = path.stat().st_size + (tmp_path / "bench.sqlite3-wal").stat().st_size
+    assert on_disk > 200_000
+    fake = SimpleNamespace(vendor="sqlite", settings_dict={"NAME": str(path)})
+    done, seconds = hold_in_memory(fake)
+    db.close()
+    assert done == on_disk
+    assert seconds >= 0
+
+
+@pytest.mark.django_db
+def test_a_postgresql_database_is_read_table_and_index_alike():
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_prewarm is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(pg_relation_size(c.oid)) FROM pg_class c"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
+        )
+        public = cursor.fetchone()[0]
+    done, _seconds = hold_in_memory(connection)
+    assert done is not None, _seconds
+    assert done >= public > 0
