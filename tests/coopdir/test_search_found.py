@@ -425,6 +425,47 @@ def test_a_tier_the_sample_says_is_small_is_read_whole(monkeypatch, whole_tier, 
     assert any("'~p" in sql for sql in reads) == spans, reads
 
 
+def test_a_cluster_late_in_name_order_is_found_without_empty_spans(monkeypatch):
+    """PostgreSQL: matches crowded late in name order (names that start with the
+    word) are read from spans the sample bounds, not first from ever longer spans
+    that the tier's mean density says should hold them and that hold none."""
+    if not engine.is_postgres():
+        pytest.skip("SQLite reads every tier in name order from its index")
+    ladder = zip(engine.STRETCHES[:3], (25, 27, 29), strict=True)
+    monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
+    monkeypatch.setattr(found_module, "WALK_RECORDS", 0)
+    monkeypatch.setattr(found_module, "WHOLE_TIER", 0)
+    for name, value in [("EXACT_LIMIT", 30), ("OTHERS_LIMIT", 30)]:
+        monkeypatch.setattr(found_module, name, value)
+    monkeypatch.setattr(found_module, "MIN_SAMPLE", 8)
+    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 16)
+    for index in range(300):
+        head = "Zenith" if index % 3 == 0 else f"Alpine {index:03d}"
+        OrganisationFactory(name=f"{head} Union {index:03d}")
+    reads = {}
+    for clustered in (10**9, 4):  # density never ruled out; ruled out
+        monkeypatch.setattr(found_module, "CLUSTERED", clustered)
+        found, orm = both_ways(
+            OrganisationFilter, Organisation.objects.published(), {"q": "zenith"}
+        )
+        found.count()
+        assert found.approximate
+        calls = []
+
+        def counting(*args, matching=engine.matching, calls=calls, **kwargs):
+            rows = matching(*args, **kwargs)
+            calls.append((kwargs.get("within"), len(rows)))
+            return rows
+
+        with monkeypatch.context() as patched:
+            patched.setattr(engine, "matching", counting)
+            page = [record.pk for record in found[0:20]]
+        assert page == list(orm.values_list("pk", flat=True)[:20])
+        reads[clustered] = [n for within, n in calls if within]
+    assert 0 in reads[10**9]  # spans the density chose found nothing
+    assert len(reads[4]) < len(reads[10**9]), reads
+
+
 @pytest.mark.parametrize(
     "sampled, counted_outright",
     [
