@@ -226,3 +226,66 @@ def test_it_combines_with_the_shared_filters():
     assert filterset.is_valid(), filterset.errors
     assert [o.name for o in filterset.qs] == ["Dairy Alpha", "Dairy Beta"]
     assert filterset.qs.count() == 2
+
+
+@pytest.mark.parametrize(
+    "query, parts",
+    [
+        ("'a'", ["'a'"]),
+        ("((('a') | ('b')))", ["('a') | ('b')"]),  # an alternative stays whole
+        (
+            "((((('!chamber'))))) & (('~cocn') & ('~se1'))",
+            ["'!chamber'", "'~cocn'", "'~se1'"],  # nested ands, flattened
+        ),
+        ("(('a') & ('b')) | ('c')", ["(('a') & ('b')) | ('c')"]),
+        ("('a' | 'b') & ('c')", ["'a' | 'b'", "'c'"]),
+        ("!('x') & ('y' | 'z')", ["('y' | 'z') & !('x')"]),  # never alone
+        ("((('a') & !('b'))) & ('c')", ["('a') & !('b')", "'c'"]),
+        ("!('x')", ["!('x')"]),
+        ("'it''s & so' & 'y'", ["'it''s & so'", "'y'"]),  # quoted: not a part
+    ],
+)
+def test_a_postgresql_query_is_split_into_the_parts_that_must_all_match(query, parts):
+    from coopdir.search.engine import conjuncts
+
+    assert conjuncts(query) == parts
+
+
+def test_each_part_is_its_own_index_condition_and_a_phrase_is_checked_whole():
+    from coopdir.search.engine import _pg_match
+
+    condition, params = _pg_match("('a' <-> 'b') & ('~cocn')", hidden=("stdraft",))
+    assert condition == (
+        "doc @@ %s::tsquery AND doc @@ %s::tsquery AND doc @@ %s::tsquery"
+        " AND doc @@ %s::tsquery AND (doc @@ %s::tsquery) IS NOT TRUE"
+    )
+    assert params[:4] == ["'a'", "'b'", "'~cocn'", "('a' <-> 'b') & ('~cocn')"]
+
+
+@pytest.mark.django_db
+def test_split_conditions_find_what_the_whole_query_finds():
+    """PostgreSQL: the parts as separate conditions match the same records as
+    the query they come from (SQLite has one MATCH expression)."""
+    from django.db import connection
+
+    from coopdir.search import engine
+
+    if not engine.is_postgres():
+        pytest.skip("PostgreSQL's tsquery")
+    for name in ["Alpine Dairy Union", "Baltic Dairy Guild", "Alpine Wine Union"]:
+        OrganisationFactory(name=name)
+    table = engine.table(Organisation)
+    for query in [
+        "(('!alpine') & ('!union'))",
+        "((('dairy') | ('wine'))) & !('!baltic')",
+        "('alpine' <-> 'dairy') & ('union')",
+    ]:
+        condition, params = engine._pg_match(query)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT record_id FROM {table} WHERE {condition}", params)
+            split = {row[0] for row in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT record_id FROM {table} WHERE doc @@ %s::tsquery", [query]
+            )
+            whole = {row[0] for row in cursor.fetchall()}
+        assert split == whole and whole, query
