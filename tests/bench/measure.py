@@ -199,6 +199,28 @@ def hold_in_memory(connection):
     return int(blocks) * block_size, time.perf_counter() - started
 
 
+def machine_times():
+    """Return the machine's CPU time so far by kind (/proc/stat, in ticks), or
+    None where there is no /proc/stat."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    names = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"]
+    return dict(zip(names, map(int, fields[1:9]), strict=False))
+
+
+def stolen(before, after):
+    """Return the share of the machine's CPU time its host took (steal) between
+    two machine_times(): on a shared virtual machine, time the bench did not get."""
+    if not before or not after:
+        return None
+    spent = {name: after[name] - before[name] for name in after}
+    total = sum(spent.values())
+    return spent["steal"] / total if total else None
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -243,6 +265,7 @@ def main(size):
     rng = random.Random(SEED)
     pools = query_pools(rng)
     results = {}
+    machine_before = machine_times()
     for name in CLASSES:
         in_memory()  # not timed
         timings, cpu_times, counts = [], [], []
@@ -263,6 +286,7 @@ def main(size):
             "median_matches": statistics.median(counts) if counts else None,
             "example": pools[name][0] if pools[name] else None,
         }
+    steal = stolen(machine_before, machine_times())
     # The landing view right after an edit: the cache must miss, then hit again.
     from organisations.models import Organisation
 
@@ -285,6 +309,8 @@ def main(size):
                 "generated_in_s": generated,
                 "python": platform.python_version(),
                 "load_average_after": load,
+                # share of CPU time the host took while the classes were measured
+                "steal": steal,
                 # (bytes, seconds) of the first read into memory, or (None, why)
                 "held_in_memory": held[0] if held else None,
                 "results": results,

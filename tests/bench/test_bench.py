@@ -119,12 +119,18 @@ def table(runs):
         own = [run for run in runs if run["vendor"] == vendor]
         header = " | ".join(f"{run['size']:,}: p50 / p95 ms" for run in own)
         memory = "; ".join(f"{run['size']:,}: {held(run)}" for run in own)
+        steal = ", ".join(
+            f"{run['size']:,}: {run['steal']:.1%}"
+            for run in own
+            if run.get("steal") is not None
+        )
         growth = " | growth p95" if len(own) > 1 else ""
         lines += [
             f"\n{vendor} (generated data; matches = median result count; "
             f"load average after each run: "
             f"{', '.join(str(run.get('load_average_after')) for run in own)}; "
-            f"{memory})\n",
+            f"{memory}; CPU time taken by the host (steal) while measuring: "
+            f"{steal or 'unknown'})\n",
             f"| query class | {header}{growth} | matches |",
             "|---" * (len(own) + 2 + (1 if growth else 0)) + "|",
         ]

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from tests.bench.measure import hold_in_memory, percentile
+from tests.bench.measure import hold_in_memory, machine_times, percentile, stolen
 
 
 def test_percentile_picks_the_nearest_rank():
@@ -46,3 +46,19 @@ def test_a_postgresql_database_is_read_table_and_index_alike():
     done, _seconds = hold_in_memory(connection)
     assert done is not None, _seconds
     assert done >= public > 0
+
+
+def test_steal_is_the_hosts_share_of_the_machines_time():
+    before = {"user": 100, "system": 50, "idle": 800, "steal": 10}
+    after = {"user": 160, "system": 70, "idle": 900, "steal": 30}
+    assert stolen(before, after) == pytest.approx(20 / 200)
+    assert stolen(None, after) is None
+    assert stolen(before, before) is None  # no time passed
+
+
+def test_machine_times_are_read_from_proc_stat():
+    times = machine_times()
+    if times is None:
+        pytest.skip("no /proc/stat on this system")
+    assert set(times) >= {"user", "system", "idle", "steal"}
+    assert all(value >= 0 for value in times.values())
