@@ -221,6 +221,21 @@ def stolen(before, after):
     return spent["steal"] / total if total else None
 
 
+def calibration():
+    """Return the ms a fixed pure-Python loop takes (best of three): how fast this
+    machine's CPU ran at the time, which on a shared virtual machine varies from
+    run to run by more than the host's steal shows."""
+    best = None
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        elapsed = (time.perf_counter() - started) * 1000
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -266,6 +281,7 @@ def main(size):
     pools = query_pools(rng)
     results = {}
     machine_before = machine_times()
+    loop_before = calibration()
     for name in CLASSES:
         in_memory()  # not timed
         timings, cpu_times, counts = [], [], []
@@ -287,6 +303,7 @@ def main(size):
             "example": pools[name][0] if pools[name] else None,
         }
     steal = stolen(machine_before, machine_times())
+    loops = [loop_before, calibration()]
     # The landing view right after an edit: the cache must miss, then hit again.
     from organisations.models import Organisation
 
@@ -311,6 +328,8 @@ def main(size):
                 "load_average_after": load,
                 # share of CPU time the host took while the classes were measured
                 "steal": steal,
+                # ms of calibration() before and after the classes
+                "calibration_ms": loops,
                 # (bytes, seconds) of the first read into memory, or (None, why)
                 "held_in_memory": held[0] if held else None,
                 "results": results,

@@ -119,6 +119,12 @@ def table(runs):
         own = [run for run in runs if run["vendor"] == vendor]
         header = " | ".join(f"{run['size']:,}: p50 / p95 ms" for run in own)
         memory = "; ".join(f"{run['size']:,}: {held(run)}" for run in own)
+        loops = ", ".join(
+            f"{run['size']:,}: "
+            + " / ".join(f"{ms:.0f}" for ms in run["calibration_ms"])
+            for run in own
+            if run.get("calibration_ms")
+        )
         steal = ", ".join(
             f"{run['size']:,}: {run['steal']:.1%}"
             for run in own
@@ -130,7 +136,8 @@ def table(runs):
             f"load average after each run: "
             f"{', '.join(str(run.get('load_average_after')) for run in own)}; "
             f"{memory}; CPU time taken by the host (steal) while measuring: "
-            f"{steal or 'unknown'})\n",
+            f"{steal or 'unknown'}; a fixed Python loop took "
+            f"{loops or 'unknown'} ms before / after, lower is faster)\n",
             f"| query class | {header}{growth} | matches |",
             "|---" * (len(own) + 2 + (1 if growth else 0)) + "|",
         ]

@@ -6,7 +6,13 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
-from tests.bench.measure import hold_in_memory, machine_times, percentile, stolen
+from tests.bench.measure import (
+    calibration,
+    hold_in_memory,
+    machine_times,
+    percentile,
+    stolen,
+)
 
 
 def test_percentile_picks_the_nearest_rank():
@@ -62,3 +68,10 @@ def test_machine_times_are_read_from_proc_stat():
         pytest.skip("no /proc/stat on this system")
     assert set(times) >= {"user", "system", "idle", "steal"}
     assert all(value >= 0 for value in times.values())
+
+
+def test_calibration_times_a_real_loop():
+    first, second = calibration(), calibration()
+    assert first > 0 and second > 0
+    # the same work: within a factor of ten of each other even on a busy machine
+    assert 0.1 < first / second < 10
