@@ -916,19 +916,33 @@ def but_not(query, excluded):
     return f"({query}) NOT ({excluded})"
 
 
+def _unquoted(query):
+    """Yield (index, char, depth) for each character of a PostgreSQL tsquery
+    outside its quoted lexemes; depth: the parentheses open after it ("(" counts
+    itself, ")" does not)."""
+    depth, quoted = 0, False
+    for index, char in enumerate(query):
+        if char == "'":
+            quoted = not quoted
+            continue
+        if quoted:
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        yield index, char, depth
+
+
 def _outer(query):
     """Return query without parentheses wrapping the whole of it."""
     while query.startswith("(") and query.endswith(")"):
-        depth, quoted = 0, False
-        for index, char in enumerate(query):
-            if char == "'":
-                quoted = not quoted
-            elif not quoted and char == "(":
-                depth += 1
-            elif not quoted and char == ")":
-                depth -= 1
-                if depth == 0 and index < len(query) - 1:
-                    return query  # the first group closes before the end
+        closes = next(
+            (i for i, char, depth in _unquoted(query) if char == ")" and not depth),
+            len(query) - 1,
+        )
+        if closes < len(query) - 1:
+            return query  # the first group closes before the end
         query = query[1:-1].strip()
     return query
 
@@ -938,22 +952,11 @@ def conjuncts(query):
     at any depth of parentheses), each negated part kept with the first other:
     GIN alone cannot look up a part that only excludes."""
     query = _outer(query)
-    parts, depth, quoted, start = [], 0, False, 0
-    for index, char in enumerate(query):
-        if char == "'":
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "&" and depth == 0:
-            parts.append(query[start:index].strip())
-            start = index + 1
-    parts.append(query[start:].strip())
-    if len(parts) == 1:
-        return parts
+    cuts = [i for i, char, depth in _unquoted(query) if char == "&" and not depth]
+    if not cuts:
+        return [query]
+    bounds = zip([-1, *cuts], [*cuts, len(query)], strict=True)
+    parts = [query[start + 1 : stop].strip() for start, stop in bounds]
     found = [part for whole in parts for part in conjuncts(whole)]
     positive = [part for part in found if not part.startswith("!")]
     negative = [part for part in found if part.startswith("!")]
