@@ -392,22 +392,32 @@ def test_a_page_is_read_from_the_first_spans_of_name_order(
             assert found.approximate == (orm.count() > limit), (limit, query)
 
 
+def read_in_spans(monkeypatch, bits, whole_tier):
+    """PostgreSQL only: shrink the stretches of name order to 2**(bits - 24)
+    records each, never walk, and count outright only up to 30, so that a page of
+    a few hundred records is read span by span from a sample."""
+    if not engine.is_postgres():
+        pytest.skip("SQLite reads every tier in name order from its index")
+    ladder = zip(engine.STRETCHES[:3], bits, strict=True)
+    monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
+    for name, value in [
+        ("WALK_RECORDS", 0),
+        ("WHOLE_TIER", whole_tier),
+        ("EXACT_LIMIT", 30),
+        ("OTHERS_LIMIT", 30),
+        ("MIN_SAMPLE", 8),
+        ("SAMPLE_TARGET", 16),
+    ]:
+        monkeypatch.setattr(found_module, name, value)
+
+
 @pytest.mark.parametrize("whole_tier, spans", [(10**6, False), (0, True)])
 def test_a_tier_the_sample_says_is_small_is_read_whole(monkeypatch, whole_tier, spans):
     """PostgreSQL reads a rank tier whole, not span by span, when its sample
     says it holds no more than WHOLE_TIER matches: one read, no stretches."""
-    if not engine.is_postgres():
-        pytest.skip("SQLite reads every tier in name order from its index")
     from django.test.utils import CaptureQueriesContext
 
-    ladder = zip(engine.STRETCHES[:3], (25, 26, 27), strict=True)
-    monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
-    monkeypatch.setattr(found_module, "WALK_RECORDS", 0)
-    monkeypatch.setattr(found_module, "WHOLE_TIER", whole_tier)
-    for name, value in [("EXACT_LIMIT", 30), ("OTHERS_LIMIT", 30)]:
-        monkeypatch.setattr(found_module, name, value)
-    monkeypatch.setattr(found_module, "MIN_SAMPLE", 8)
-    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 16)
+    read_in_spans(monkeypatch, (25, 26, 27), whole_tier=whole_tier)
     for index in range(160):
         OrganisationFactory(
             name=f"Timber {'Union' if index % 2 else 'Guild'} {index:03d}"
@@ -429,16 +439,7 @@ def test_a_cluster_late_in_name_order_is_found_without_empty_spans(monkeypatch):
     """PostgreSQL: matches crowded late in name order (names that start with the
     word) are read from spans the sample bounds, not first from ever longer spans
     that the tier's mean density says should hold them and that hold none."""
-    if not engine.is_postgres():
-        pytest.skip("SQLite reads every tier in name order from its index")
-    ladder = zip(engine.STRETCHES[:3], (25, 27, 29), strict=True)
-    monkeypatch.setattr(engine, "STRETCHES", tuple((f, b) for (f, _), b in ladder))
-    monkeypatch.setattr(found_module, "WALK_RECORDS", 0)
-    monkeypatch.setattr(found_module, "WHOLE_TIER", 0)
-    for name, value in [("EXACT_LIMIT", 30), ("OTHERS_LIMIT", 30)]:
-        monkeypatch.setattr(found_module, name, value)
-    monkeypatch.setattr(found_module, "MIN_SAMPLE", 8)
-    monkeypatch.setattr(found_module, "SAMPLE_TARGET", 16)
+    read_in_spans(monkeypatch, (25, 27, 29), whole_tier=0)
     for index in range(300):
         head = "Zenith" if index % 3 == 0 else f"Alpine {index:03d}"
         OrganisationFactory(name=f"{head} Union {index:03d}")
