@@ -366,7 +366,13 @@ class Found:
             stop = self.count() if not self.approximate else start + 1000
         hits = self.ranked(stop)[start:stop]
         rank = dict(hits)
-        records = self.queryset.filter(pk__in=rank).in_bulk() if rank else {}
+        # Unordered: the hits give the order (the queryset's own would only be
+        # compiled and sorted for nothing).
+        records = (
+            {r.pk: r for r in self.queryset.filter(pk__in=rank).order_by()}
+            if rank
+            else {}
+        )
         page = []
         for pk, _rank in hits:
             if pk in records:
