@@ -8,8 +8,10 @@ Environment (all optional):
     BENCH_DIR         var/bench                  SQLite files and results.json
     BENCH_QUERIES     100                        queries per class
     BENCH_WARM_UP     1                          warm up on other queries (0: cold)
-    BENCH_IN_MEMORY   0                          1: read the database into memory
-                                                 before the warm-up and each class
+    BENCH_IN_MEMORY   auto                       1: read the database into memory
+                                                 before the warm-up and each class;
+                                                 0: never; auto: where the kernel
+                                                 runs DAMON reclaim
 A quick run: BENCH_SQLITE_SIZES=1000,10000 BENCH_DATABASES=sqlite make bench
 Databases are generated once per size and reused while they hold that size.
 """
@@ -23,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from tests.bench.measure import damon_reclaims
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
@@ -98,6 +102,7 @@ def machine():
         # DAMON reclaim pages out file pages not read for a while (see measure.py)
         "damon_kdamonds": run("cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds")
         or "none",
+        "damon_reclaim": damon_reclaims(),
     }
 
 

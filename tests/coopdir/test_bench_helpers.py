@@ -8,7 +8,9 @@ from django.db import connection
 
 from tests.bench.measure import (
     calibration,
+    damon_reclaims,
     hold_in_memory,
+    holds_in_memory,
     machine_times,
     percentile,
     stolen,
@@ -75,3 +77,37 @@ def test_calibration_times_a_real_loop():
     assert first > 0 and second > 0
     # the same work: within a factor of ten of each other even on a busy machine
     assert 0.1 < first / second < 10
+
+
+def kdamond(admin, name, state, actions):
+    """Write a kdamond's sysfs files as the kernel lays them out."""
+    base = admin / name
+    base.mkdir(parents=True)
+    (base / "state").write_text(f"{state}\n")
+    for i, action in enumerate(actions):
+        scheme = base / "contexts" / "0" / "schemes" / str(i)
+        scheme.mkdir(parents=True)
+        (scheme / "action").write_text(f"{action}\n")
+
+
+def test_damon_reclaims_only_with_a_running_pageout_scheme(tmp_path):
+    assert not damon_reclaims(tmp_path / "no-such-directory")
+    admin = tmp_path / "kdamonds"
+    admin.mkdir()
+    (admin / "nr_kdamonds").write_text("0\n")
+    assert not damon_reclaims(admin)
+    kdamond(admin, "0", "off", ["pageout"])
+    assert not damon_reclaims(admin)  # configured, not running
+    kdamond(admin, "1", "on", ["stat"])
+    assert not damon_reclaims(admin)  # running, only counting
+    kdamond(admin, "2", "on", ["stat", "pageout"])
+    assert damon_reclaims(admin)
+
+
+def test_reading_into_memory_follows_the_setting(monkeypatch):
+    assert holds_in_memory("1")
+    assert not holds_in_memory("0")
+    monkeypatch.setattr("tests.bench.measure.damon_reclaims", lambda: True)
+    assert holds_in_memory("auto")
+    monkeypatch.setattr("tests.bench.measure.damon_reclaims", lambda: False)
+    assert not holds_in_memory("auto")
