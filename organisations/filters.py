@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from coopdir import search
 
-from .models import Organisation, Sector
+from .models import Organisation, Sector, SectorTree
 from .regions import Region
 
 
@@ -59,6 +59,35 @@ class CountryFilter(django_filters.MultipleChoiceFilter):
         return qs.in_country(*value) if value else qs
 
 
+class SectorSlugsField(django_filters.fields.ModelMultipleChoiceField):
+    """Sector slugs, checked against the SectorTree (no query per search, where
+    the field's own check queries the sectors every time); an unknown slug is
+    named in the error, as the field's own check names it."""
+
+    def _check_values(self, value):
+        if self.queryset.query.where or self.to_field_name != "slug":
+            # Narrowed, or chosen otherwise: the tree holds every sector by slug.
+            return super()._check_values(value)
+        try:
+            slugs = frozenset(value)
+        except TypeError:  # a list of lists, say
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        tree = SectorTree.current()
+        by_slug = tree.by_slug
+        for slug in slugs:
+            self.validate_no_null_characters(slug)
+            if str(slug) not in by_slug:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": slug},
+                )
+        chosen = {by_slug[str(slug)].pk for slug in slugs}
+        return [sector for sector in tree.sectors if sector.pk in chosen]
+
+
 @extend_schema_field(
     {
         "type": "string",
@@ -69,6 +98,8 @@ class CountryFilter(django_filters.MultipleChoiceFilter):
 )
 class SectorFilter(django_filters.ModelMultipleChoiceFilter):
     """Sectors by slug, each including its sub-sectors."""
+
+    field_class = SectorSlugsField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Sector.objects.all())
@@ -207,9 +238,9 @@ class EntityFilterSet(django_filters.FilterSet):
             if data.get(facet):
                 values[facet] = list(data[facet])
         if data.get("sector"):
-            pks = set()
+            tree, pks = SectorTree.current(), set()
             for sector in data["sector"]:
-                pks |= sector.with_descendants()
+                pks |= tree.descendants(sector.pk)
             values["sector"] = sorted(pks)
         return Found(self.queryset, data.get("q", ""), values, records=lambda: self.qs)
 

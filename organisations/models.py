@@ -229,13 +229,44 @@ class Sector(models.Model):
 
     def with_descendants(self):
         """Return the pks of this sector and every sector below it."""
-        pks, frontier = {self.pk}, [self.pk]
+        return SectorTree.current().descendants(self.pk)
+
+
+class SectorTree:
+    """Every sector, by slug and by pk, with the sub-sectors of each.
+
+    A search by sector asks for it three times (the filter's slugs, the
+    sub-sectors they include, the facet labels), so it is read once per version
+    of the search index and kept in the process: saving or deleting a sector
+    raises the version (coopdir.search.signals), so it is never stale. Its
+    sectors are shared: read them, do not change them.
+    """
+
+    def __init__(self, sectors):
+        self.sectors = list(sectors)  # in Sector's own order (by name)
+        self.by_slug = {sector.slug: sector for sector in self.sectors}
+        self.by_pk = {sector.pk: sector for sector in self.sectors}
+        self.children = {}
+        for sector in self.sectors:
+            if sector.parent_id is not None:
+                self.children.setdefault(sector.parent_id, []).append(sector.pk)
+
+    @classmethod
+    def current(cls):
+        from coopdir.search.found import memo
+
+        return memo(("sector tree",), lambda: cls(Sector.objects.all()))
+
+    def descendants(self, pk):
+        """Return pk and the pks of every sector below it."""
+        pks, frontier = {pk}, [pk]
         while frontier:
-            frontier = list(
-                Sector.objects.filter(parent__in=frontier)
-                .exclude(pk__in=pks)
-                .values_list("pk", flat=True)
-            )
+            frontier = [
+                child
+                for parent in frontier
+                for child in self.children.get(parent, ())
+                if child not in pks
+            ]
             pks.update(frontier)
         return pks
 
@@ -287,9 +318,9 @@ class EntityQuerySet(models.QuerySet):
         return self.in_country(*codes)
 
     def in_sector(self, *sectors):
-        pks = set()
+        tree, pks = SectorTree.current(), set()
         for sector in sectors:
-            pks |= sector.with_descendants()
+            pks |= tree.descendants(sector.pk)
         return self.filter(sectors__in=pks).distinct()
 
     def _country_pks(self, codes):

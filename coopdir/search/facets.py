@@ -49,14 +49,11 @@ def _labels(model, facet, values):
     if facet == "region":
         return {v: str(Region(v).label) for v in values if v in Region.values}
     if facet == "sector":
-        from organisations.models import Sector
+        from organisations.models import SectorTree
 
-        return {
-            str(pk): (slug, name)
-            for pk, slug, name in Sector.objects.filter(pk__in=values).values_list(
-                "pk", "slug", "name"
-            )
-        }
+        by_pk = SectorTree.current().by_pk
+        sectors = [by_pk.get(int(v)) for v in values if str(v).isdigit()]
+        return {str(s.pk): (s.slug, s.name) for s in sectors if s is not None}
     labels = dict(model._meta.get_field(facet).choices)
     return {v: str(labels.get(v, v)) for v in values}
 

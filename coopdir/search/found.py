@@ -654,12 +654,7 @@ class Found:
 
     def memo(self, key, compute):
         """Return compute(), kept for this version of the index and database."""
-        key = (*self._memo_key, *key)
-        if key not in _MEMO:
-            if len(_MEMO) > 1000:
-                _MEMO.clear()
-            _MEMO[key] = compute()
-        return _MEMO[key]
+        return memo(key, compute, self._memo_key)
 
     # --- facets --------------------------------------------------------------
 
@@ -695,6 +690,20 @@ class Found:
         counts = label_rows(self.model, rows, facets)
         counts.approximate = approximate
         return counts
+
+
+def memo(key, compute, version_key=None):
+    """Return compute(), kept in this process for this version of the index and
+    database (every write raises the version: it is never stale); version_key:
+    (database name, version) when the caller has read the version already."""
+    if version_key is None:
+        version_key = (connection.settings_dict["NAME"], engine.version())
+    key = (*version_key, *key)
+    if key not in _MEMO:
+        if len(_MEMO) > 1000:
+            _MEMO.clear()
+        _MEMO[key] = compute()
+    return _MEMO[key]
 
 
 def counted(count, approximate, scale, read, groups=None):

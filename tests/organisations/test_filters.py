@@ -75,3 +75,93 @@ def test_it_filters_mechanisms_by_organisation_and_scope():
     params = {"organisation": "cccme", "scope": ["bilateral"], "country": ["FI"]}
     assert run(MechanismFilter, Mechanism, params) == [hosted]
     assert "organisation" in errors(MechanismFilter, Mechanism, {"organisation": "x"})
+
+
+def test_a_sector_filter_names_each_unknown_slug_and_takes_sub_sectors():
+    food = SectorFactory(slug="food", name="Food")
+    dairy = SectorFactory(slug="dairy", name="Dairy", parent=food)
+    cheese = SectorFactory(slug="cheese", name="Cheese", parent=dairy)
+    in_cheese = OrganisationFactory(sectors=[cheese])
+    OrganisationFactory(sectors=[SectorFactory(slug="banking")])
+    assert "nope" in str(
+        errors(OrganisationFilter, Organisation, {"sector": ["food", "nope"]})
+    )
+    assert errors(OrganisationFilter, Organisation, {"sector": ["fo\x00od"]}) == {
+        "sector": ["Null characters are not allowed."]
+    }
+    filterset = OrganisationFilter(
+        {"sector": ["dairy", "food"]}, queryset=Organisation.objects.all()
+    )
+    assert filterset.is_valid(), filterset.errors
+    # The chosen sectors, once each, in the sectors' own order (by name).
+    assert filterset.form.cleaned_data["sector"] == [dairy, food]
+    assert list(filterset.qs) == [in_cheese]  # two levels down
+    found = filterset.found()
+    assert [record.pk for record in found[:10]] == [in_cheese.pk]
+
+
+def test_a_sector_filter_sees_sectors_added_renamed_and_deleted_at_once():
+    OrganisationFactory(sectors=[SectorFactory(slug="energy", name="Energy")])
+    assert "solar" in str(
+        errors(OrganisationFilter, Organisation, {"sector": ["solar"]})
+    )  # the sectors are now read (and kept for this version of the index)
+    energy = Organisation.objects.get().sectors.get()
+    solar = SectorFactory(slug="solar", name="Solar", parent=energy)
+    on_the_roof = OrganisationFactory(sectors=[solar])
+    assert run(OrganisationFilter, Organisation, {"sector": ["solar"]}) == [on_the_roof]
+    assert len(run(OrganisationFilter, Organisation, {"sector": ["energy"]})) == 2
+    solar.name, solar.slug = "Solar power", "solar-power"
+    solar.save()
+    facets = OrganisationFilter(
+        {"sector": ["solar-power"]}, queryset=Organisation.objects.all()
+    ).found()
+    assert {row["label"] for row in facets.facet_counts(["sector"])["sector"]} == {
+        "Energy",
+        "Solar power",
+    }
+    assert "solar" in str(
+        errors(OrganisationFilter, Organisation, {"sector": ["solar"]})
+    )
+    on_the_roof.sectors.clear()
+    solar.delete()
+    assert "solar-power" in str(
+        errors(OrganisationFilter, Organisation, {"sector": ["solar-power"]})
+    )
+
+
+def test_a_search_by_sector_reads_the_sectors_once_per_version_of_the_index(
+    django_assert_max_num_queries,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    food = SectorFactory(slug="food", name="Food")
+    OrganisationFactory(
+        name="Dairy Union", hq_country="FI", sectors=[SectorFactory(parent=food)]
+    )
+    params = {"q": "dairy", "country": ["FI"], "sector": ["food"]}
+
+    def search():
+        filterset = OrganisationFilter(
+            params, queryset=Organisation.objects.published().for_list()
+        )
+        assert filterset.is_valid(), filterset.errors
+        found = filterset.found()
+        page = list(found[:20])
+        facets = found.facet_counts(["country", "sector", "kind", "region"])
+        return page, facets
+
+    first_page, first_facets = search()
+    with CaptureQueriesContext(connection) as queries:
+        page, facets = search()
+    assert page == first_page and len(page) == 1
+    assert facets == first_facets
+    assert facets["sector"][0]["value"] in {"food", page[0].sectors.get().slug}
+    read = [q["sql"] for q in queries.captured_queries]
+    # The page's own sectors (its prefetch) are read; no look-up of a slug,
+    # of sub-sectors or of labels is.
+    assert not [sql for sql in read if '"organisations_sector"."slug" IN' in sql]
+    assert not [
+        sql for sql in read if 'WHERE ("organisations_sector"."parent_id" IN' in sql
+    ]
+    assert len([sql for sql in read if 'FROM "organisations_sector"' in sql]) <= 1
