@@ -33,6 +33,7 @@ from organisations.models import (
     Organisation,
     OrganisationCountry,
     Sector,
+    SectorTree,
     Status,
 )
 from organisations.serializers import OrganisationListSerializer, SectorSerializer
@@ -54,31 +55,15 @@ class ReadOnlyMixin(ContentETagMixin, JSONErrorsMixin):
 # Sectors -----------------------------------------------------------------------------
 
 
-def descendants(sectors):
-    """Return {pk: {pk and every pk below it}} from the full list of sectors."""
-    children = {}
-    for sector in sectors:
-        children.setdefault(sector.parent_id, []).append(sector.pk)
-    result = {}
-    for sector in sectors:
-        pks, frontier = {sector.pk}, [sector.pk]
-        while frontier:
-            frontier = [
-                c for pk in frontier for c in children.get(pk, ()) if c not in pks
-            ]
-            pks.update(frontier)
-        result[sector.pk] = pks
-    return result
-
-
 def count_in_sectors(queryset, sectors, tree):
-    """Return {sector pk: records of queryset in it or a sub-sector}, in one query."""
+    """Return {sector pk: records of queryset in it or a sub-sector}, in one query
+    (tree: the SectorTree)."""
     if not sectors:
         return {}
     counts = queryset.order_by().aggregate(
         **{
             f"s{sector.pk}": Count(
-                "pk", filter=Q(sectors__in=tree[sector.pk]), distinct=True
+                "pk", filter=Q(sectors__in=tree.descendants(sector.pk)), distinct=True
             )
             for sector in sectors
         }
@@ -101,7 +86,9 @@ class SectorViewSet(ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
 
     def with_counts(self, sectors):
-        tree = descendants(list(Sector.objects.only("pk", "parent")))
+        # Built here, not SectorTree.current(): one query, where the kept tree
+        # costs a read of the index's version besides when it is not yet kept.
+        tree = SectorTree(Sector.objects.only("pk", "parent", "slug"))
         organisations = count_in_sectors(
             Organisation.objects.published(), sectors, tree
         )

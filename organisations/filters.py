@@ -74,17 +74,17 @@ class SectorSlugsField(django_filters.fields.ModelMultipleChoiceField):
             raise ValidationError(
                 self.error_messages["invalid_list"], code="invalid_list"
             ) from None
-        tree = SectorTree.current()
-        by_slug = tree.by_slug
+        tree, chosen = SectorTree.current(), set()
         for slug in slugs:
             self.validate_no_null_characters(slug)
-            if str(slug) not in by_slug:
+            sector = tree.by_slug.get(str(slug))
+            if sector is None:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",
                     params={"value": slug},
                 )
-        chosen = {by_slug[str(slug)].pk for slug in slugs}
+            chosen.add(sector.pk)
         return [sector for sector in tree.sectors if sector.pk in chosen]
 
 
@@ -238,10 +238,9 @@ class EntityFilterSet(django_filters.FilterSet):
             if data.get(facet):
                 values[facet] = list(data[facet])
         if data.get("sector"):
-            tree, pks = SectorTree.current(), set()
-            for sector in data["sector"]:
-                pks |= tree.descendants(sector.pk)
-            values["sector"] = sorted(pks)
+            values["sector"] = sorted(
+                SectorTree.current().descendants(*(s.pk for s in data["sector"]))
+            )
         return Found(self.queryset, data.get("q", ""), values, records=lambda: self.qs)
 
     def without(self, facet):

@@ -227,10 +227,6 @@ class Sector(models.Model):
     def get_absolute_url(self):
         return reverse("sectors:detail", args=[self.slug])
 
-    def with_descendants(self):
-        """Return the pks of this sector and every sector below it."""
-        return SectorTree.current().descendants(self.pk)
-
 
 class SectorTree:
     """Every sector, by slug and by pk, with the sub-sectors of each.
@@ -257,9 +253,9 @@ class SectorTree:
 
         return memo(("sector tree",), lambda: cls(Sector.objects.all()))
 
-    def descendants(self, pk):
-        """Return pk and the pks of every sector below it."""
-        pks, frontier = {pk}, [pk]
+    def descendants(self, *pks):
+        """Return pks and the pks of every sector below them."""
+        pks, frontier = set(pks), list(pks)
         while frontier:
             frontier = [
                 child
@@ -318,9 +314,7 @@ class EntityQuerySet(models.QuerySet):
         return self.in_country(*codes)
 
     def in_sector(self, *sectors):
-        tree, pks = SectorTree.current(), set()
-        for sector in sectors:
-            pks |= tree.descendants(sector.pk)
+        pks = SectorTree.current().descendants(*(sector.pk for sector in sectors))
         return self.filter(sectors__in=pks).distinct()
 
     def _country_pks(self, codes):

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.measure import damon_reclaims
+from tests.bench.measure import DAMON_ADMIN, damon_reclaims
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = Path(os.environ.get("BENCH_DIR", ROOT / "var" / "bench"))
@@ -100,8 +100,7 @@ def machine():
         "memory": run("free -h | awk '/Mem:/ {print $2}'"),
         "python": platform.python_version(),
         # DAMON reclaim pages out file pages not read for a while (see measure.py)
-        "damon_kdamonds": run("cat /sys/kernel/mm/damon/admin/kdamonds/nr_kdamonds")
-        or "none",
+        "damon_kdamonds": run(f"cat {DAMON_ADMIN}/nr_kdamonds") or "none",
         "damon_reclaim": damon_reclaims(),
     }
 
