@@ -4,6 +4,7 @@ import reversion
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from coopdir.rest.review import ReviewedInline
 from organisations.admin import (
     CountryListFilter,
     EntityAdmin,
@@ -44,31 +45,31 @@ reversion.register(
 )
 
 
-class MechanismNameInline(admin.TabularInline):
+class MechanismNameInline(ReviewedInline, admin.TabularInline):
     model = MechanismName
     extra = 0
     fields = ["name", "language", "kind"]
 
 
-class MechanismCountryInline(admin.TabularInline):
+class MechanismCountryInline(ReviewedInline, admin.TabularInline):
     model = MechanismCountry
     extra = 0
 
 
-class SubnationalParticipantInline(admin.TabularInline):
+class SubnationalParticipantInline(ReviewedInline, admin.TabularInline):
     model = SubnationalParticipant
     extra = 0
     fields = ["name", "native_name", "kind", "country"]
 
 
-class SecretariatInline(admin.TabularInline):
+class SecretariatInline(ReviewedInline, admin.TabularInline):
     model = Secretariat
     extra = 0
     autocomplete_fields = ["organisation"]
     fields = ["organisation", "side", "role", "notes"]
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ReviewedInline, admin.TabularInline):
     model = Participant
     extra = 0
     autocomplete_fields = ["organisation"]

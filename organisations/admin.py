@@ -20,6 +20,8 @@ from django_countries import countries
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from coopdir.rest.review import ReviewedAdmin, ReviewedInline
+
 from . import history
 from .models import (
     Duty,
@@ -63,7 +65,7 @@ reversion.register(
 )
 
 
-class HistoryAdmin(VersionAdmin):
+class HistoryAdmin(ReviewedAdmin, VersionAdmin):
     """History, revert, recovery of deleted records, and a diff of two versions."""
 
     object_history_template = "admin/coopdir/object_history.html"
@@ -247,17 +249,6 @@ class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
 
-    def has_change_permission(self, request, obj=None):
-        # What the public sees is what a publisher approved: a published record is
-        # read-only to anyone who may not publish.
-        if (
-            obj is not None
-            and obj.status == Status.PUBLISHED
-            and not self.has_publish_permission(request)
-        ):
-            return False
-        return super().has_change_permission(request, obj)
-
     def revision_view(self, request, object_id, version_id, extra_context=None):
         request.coopdir_current_version = (
             self.model._base_manager.filter(pk=object_id)
@@ -355,19 +346,19 @@ class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
 # --- organisations ---------------------------------------------------------
 
 
-class OrganisationNameInline(admin.TabularInline):
+class OrganisationNameInline(ReviewedInline, admin.TabularInline):
     model = OrganisationName
     extra = 0
     fields = ["name", "language", "kind"]
 
 
-class DutyInline(admin.TabularInline):
+class DutyInline(ReviewedInline, admin.TabularInline):
     model = Duty
     extra = 0
     fields = ["position", "text"]
 
 
-class OrganisationCountryInline(admin.TabularInline):
+class OrganisationCountryInline(ReviewedInline, admin.TabularInline):
     model = OrganisationCountry
     extra = 0
     verbose_name_plural = gettext_lazy(
@@ -375,12 +366,12 @@ class OrganisationCountryInline(admin.TabularInline):
     )
 
 
-class OrganisationRegionInline(admin.TabularInline):
+class OrganisationRegionInline(ReviewedInline, admin.TabularInline):
     model = OrganisationRegion
     extra = 0
 
 
-class FigureInline(admin.StackedInline):
+class FigureInline(ReviewedInline, admin.StackedInline):
     """The inline for figures of either kind (they share FigureBase)."""
 
     extra = 0
@@ -400,7 +391,7 @@ class KeyFigureInline(FigureInline):
     model = KeyFigure
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReviewedInline, admin.TabularInline):
     model = Membership
     fk_name = "member"
     extra = 0
@@ -409,7 +400,7 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = gettext_lazy("member of")
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ReviewedInline, admin.TabularInline):
     model = Membership
     fk_name = "organisation"
     extra = 0

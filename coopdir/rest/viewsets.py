@@ -17,7 +17,6 @@ from rest_framework.settings import api_settings
 from coopdir.search import engine
 from coopdir.search.found import Found
 from organisations.history import ensure_baseline
-from organisations.models import Status
 
 from .access import AnonThrottle, StaffTokenWritePermission, check_publish
 from .caching import (
@@ -30,6 +29,7 @@ from .caching import (
 )
 from .formats import CSVRenderer, JSONLDRenderer
 from .paging import Pagination, wants_facets
+from .review import PublishedNeedsPublisher
 
 SLUG = re.compile(r"[-\w]+")
 
@@ -75,7 +75,7 @@ class EntityViewSetMixin(JSONErrorsMixin):
 
     lookup_field = "slug"
     lookup_value_regex = r"[^/]+"
-    permission_classes = [StaffTokenWritePermission]
+    permission_classes = [StaffTokenWritePermission, PublishedNeedsPublisher]
     pagination_class = Pagination
     throttle_classes = [AnonThrottle]
     list_serializer_class = None
@@ -199,6 +199,8 @@ class EntityViewSetMixin(JSONErrorsMixin):
         with transaction.atomic():
             record = self._lock(self.get_object())
             check_if_match(request, record)
+            # Decided again on the locked row: it may have been published since.
+            self.check_object_permissions(request, record)
             ensure_baseline(record, request.user)
             old_status = record.status
             serializer = self.get_serializer(record, data=request.data, partial=partial)
@@ -216,9 +218,8 @@ class EntityViewSetMixin(JSONErrorsMixin):
         with transaction.atomic():
             record = self._lock(self.get_object())
             check_if_match(request, record)
+            self.check_object_permissions(request, record)
             ensure_baseline(record, request.user)
-            if record.status == Status.PUBLISHED:
-                check_publish(request, type(record), None, record.status)
             try:
                 record.delete()
             except (ProtectedError, RestrictedError) as error:

@@ -187,7 +187,9 @@ def test_it_answers_304_and_refuses_stale_writes(api, mechanisms, django_user_mo
     )
     user = django_user_model.objects.create_user(username="ed", is_staff=True)
     user.user_permissions.set(
-        Permission.objects.filter(codename__in=["change_mechanism"])
+        Permission.objects.filter(
+            codename__in=["change_mechanism", "publish_mechanism"]
+        )
     )
     writer = APIClient()
     writer.credentials(
@@ -209,10 +211,19 @@ def test_it_answers_304_and_refuses_stale_writes(api, mechanisms, django_user_mo
     )
     assert stale.status_code == 412
     assert Mechanism.objects.get(slug="china-italy").purpose == "Trade"
-    refused = writer.patch(LIST + "china-italy/", {"status": "draft"}, format="json")
-    assert refused.status_code == 403
     invalid = writer.patch(LIST + "china-italy/", {"origin_month": 4}, format="json")
     assert invalid.status_code == 400
+    editor = django_user_model.objects.create_user(username="editor", is_staff=True)
+    editor.user_permissions.set(
+        Permission.objects.filter(codename__in=["change_mechanism"])
+    )
+    writer.credentials(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}"
+    )
+    refused = writer.patch(LIST + "china-italy/", {"status": "draft"}, format="json")
+    assert refused.status_code == 403
+    refused = writer.patch(LIST + "china-italy/", {"purpose": "Y"}, format="json")
+    assert refused.status_code == 403 and "published" in refused.json()["detail"]
 
 
 @pytest.mark.parametrize("count", [3, 30])

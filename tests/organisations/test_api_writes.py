@@ -103,14 +103,30 @@ def test_an_editor_cannot_publish_or_unpublish(editor):
     assert editor.patch(
         LIST + "live/", {"status": "review"}, format="json"
     ).status_code == (403)
-    assert editor.patch(
-        LIST + "live/", {"summary": "Better"}, format="json"
-    ).status_code == (200)
     assert editor.delete(LIST + "live/").status_code == 403
     assert editor.delete(LIST + "draft/").status_code == 204
     assert not Organisation.objects.filter(pk=draft.pk).exists()
     published.refresh_from_db()
-    assert published.status == Status.PUBLISHED and published.summary == "Better"
+    assert published.status == Status.PUBLISHED
+
+
+def test_an_editor_cannot_change_a_published_record_and_is_told_why(editor):
+    OrganisationFactory(slug="live", name="Live body", summary="Approved")
+    response = editor.patch(LIST + "live/", {"summary": "Unreviewed"}, format="json")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "published" in response.json()["detail"]
+    assert "publisher" in response.json()["detail"]
+    response = editor.put(LIST + "live/", {**NEW, "slug": "live"}, format="json")
+    assert response.status_code == 403
+    assert Organisation.objects.get(slug="live").summary == "Approved"
+
+
+def test_a_publisher_changes_a_published_record(publisher):
+    OrganisationFactory(slug="live", summary="Approved")
+    response = publisher.patch(LIST + "live/", {"summary": "Better"}, format="json")
+    assert response.status_code == 200
+    assert Organisation.objects.get(slug="live").summary == "Better"
 
 
 def test_a_publisher_publishes_and_unpublishes(publisher):
@@ -146,8 +162,8 @@ def test_it_validates_as_the_admin_does(editor, change, field):
 
 
 def test_it_refuses_a_loop_of_parents(editor):
-    top = OrganisationFactory(slug="top")
-    OrganisationFactory(slug="child", parent=top)
+    top = OrganisationFactory(slug="top", status=Status.DRAFT)
+    OrganisationFactory(slug="child", parent=top, status=Status.DRAFT)
     response = editor.patch(LIST + "top/", {"parent": "child"}, format="json")
     assert response.status_code == 400 and "parent" in response.json()
 
@@ -161,7 +177,7 @@ def test_it_refuses_to_delete_a_body_still_in_use(editor, publisher):
 
 
 def test_it_refuses_a_stale_write_with_412(editor):
-    OrganisationFactory(slug="ica", name="ICA")
+    OrganisationFactory(slug="ica", name="ICA", status=Status.DRAFT)
     etag = editor.get(LIST + "ica/")["ETag"]
     first = editor.patch(
         LIST + "ica/", {"summary": "One"}, format="json", HTTP_IF_MATCH=etag
@@ -185,7 +201,7 @@ def test_it_refuses_a_stale_write_with_412(editor):
 
 
 def test_it_replaces_the_whole_record_on_put(editor):
-    OrganisationFactory(slug="ica", summary="Old", acronym="ICA")
+    OrganisationFactory(slug="ica", summary="Old", acronym="ICA", status=Status.DRAFT)
     payload = {**NEW, "slug": "ica", "name": "International Cooperative Alliance"}
     response = editor.put(LIST + "ica/", payload, format="json")
     assert response.status_code == 200, response.content
@@ -194,7 +210,7 @@ def test_it_replaces_the_whole_record_on_put(editor):
 
 
 def test_it_records_api_writes_in_the_history(editor):
-    OrganisationFactory(slug="ica", name="ICA", countries=["BE"])
+    OrganisationFactory(slug="ica", name="ICA", countries=["BE"], status=Status.DRAFT)
     response = editor.patch(
         LIST + "ica/", {"summary": "Guardian", "countries": ["BE", "FI"]}, format="json"
     )
