@@ -49,10 +49,23 @@ def _concrete(model):
     return model._meta.concrete_model
 
 
-def known(model):
-    """Return whether refusal() knows how model's rows reach the public."""
+def kind(model):
+    """Return how model's rows reach the public: "record", "part", "shared" or
+    "private"; None if the review step does not know the model."""
     model = _concrete(model)
-    return any(model in kind for kind in (_records, _parts, _shared, _private))
+    for name, rows in (
+        ("record", _records),
+        ("part", _parts),
+        ("shared", _shared),
+        ("private", _private),
+    ):
+        if model in rows:
+            return name
+    return None
+
+
+def known(model):
+    return kind(model) is not None
 
 
 def unknown_citers():
