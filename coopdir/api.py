@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from django.views.generic import RedirectView
 from django_countries import countries
 from drf_spectacular.utils import (
@@ -38,7 +39,14 @@ from organisations.models import (
 )
 from organisations.serializers import OrganisationListSerializer, SectorSerializer
 
-from .rest import AnonThrottle, APISchema, ContentETagMixin, JSONErrorsMixin, Pagination
+from .rest import (
+    AnonThrottle,
+    APISchema,
+    ContentETagMixin,
+    JSONErrorsMixin,
+    Pagination,
+    SlugLookupMixin,
+)
 
 app_name = "api"
 
@@ -79,11 +87,9 @@ def count_in_sectors(queryset, sectors, tree):
     ),
     retrieve=extend_schema(summary="One sector, with its counts"),
 )
-class SectorViewSet(ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
+class SectorViewSet(SlugLookupMixin, ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Sector.objects.select_related("parent")
     serializer_class = SectorSerializer
-    lookup_field = "slug"
-    lookup_value_regex = r"[^/]+"
 
     def with_counts(self, sectors):
         # Built here, not SectorTree.current(): one query, where the kept tree
@@ -280,6 +286,31 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
 def not_found(request, *args, **kwargs):
     """Answer an unknown API address in JSON, as every other API error is."""
     return JsonResponse({"detail": str(_("Not found."))}, status=404)
+
+
+def json_in_the_api(default, status, message):
+    """Return an error view (handler400, …) answering JSON under /api/ and the
+    site's own page elsewhere: errors raised before or outside DRF (a crash, a
+    request Django refuses to read) are JSON too."""
+
+    def view(request, *args, **kwargs):
+        if request.path.startswith(reverse("api:index")):
+            return JsonResponse({"detail": str(message)}, status=status)
+        return default(request, *args, **kwargs)
+
+    return view
+
+
+bad_request = json_in_the_api(defaults.bad_request, 400, _("Bad request."))
+permission_denied = json_in_the_api(
+    defaults.permission_denied, 403, _("You do not have permission to do this.")
+)
+page_not_found = json_in_the_api(defaults.page_not_found, 404, _("Not found."))
+server_error = json_in_the_api(
+    defaults.server_error,
+    500,
+    _("Server error: it has been logged; please try again later."),
+)
 
 
 DESCRIPTION = """Directory of cooperative and trade organisations and the

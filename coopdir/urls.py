@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import views
+from . import api, views
 from .sitemaps import SITEMAPS
 
 sector_patterns = (
@@ -39,3 +39,9 @@ urlpatterns = [
     path("api/", include("coopdir.api")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors under /api/ answer JSON, whatever raised them.
+handler400 = api.bad_request
+handler403 = api.permission_denied
+handler404 = api.page_not_found
+handler500 = api.server_error

@@ -22,7 +22,7 @@ from .caching import (
 from .formats import CSVRenderer, JSONLDRenderer
 from .paging import FACETS_SCHEMA, Pagination, wants_facets
 from .schema import APISchema
-from .viewsets import EntityViewSetMixin, JSONErrorsMixin
+from .viewsets import EntityViewSetMixin, JSONErrorsMixin, SlugLookupMixin
 
 __all__ = [
     "APISchema",
@@ -35,6 +35,7 @@ __all__ = [
     "JSONLDRenderer",
     "Pagination",
     "PreconditionFailed",
+    "SlugLookupMixin",
     "StaffTokenWritePermission",
     "check_if_match",
     "check_publish",

@@ -67,14 +67,25 @@ class JSONErrorsMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class EntityViewSetMixin(JSONErrorsMixin):
+class SlugLookupMixin:
+    """Details by slug: anything but letters, digits, - and _ is a 404 before it
+    reaches the database (PostgreSQL cannot even compare a NUL byte)."""
+
+    lookup_field = "slug"
+    lookup_value_regex = r"[^/]+"
+
+    def get_object(self):
+        if not SLUG.fullmatch(str(self.kwargs.get(self.lookup_field, ""))):
+            raise exceptions.NotFound()
+        return super().get_object()
+
+
+class EntityViewSetMixin(SlugLookupMixin, JSONErrorsMixin):
     """List, detail and writes of organisations or mechanisms, with caching headers.
 
     Subclasses set queryset, filterset_class, the serializers and facets.
     """
 
-    lookup_field = "slug"
-    lookup_value_regex = r"[^/]+"
     permission_classes = [StaffTokenWritePermission, PublishedNeedsPublisher]
     pagination_class = Pagination
     throttle_classes = [AnonThrottle]
@@ -103,13 +114,6 @@ class EntityViewSetMixin(JSONErrorsMixin):
 
     def with_details(self, queryset):
         return queryset
-
-    def get_object(self):
-        # A slug is letters, digits, - and _; anything else (a NUL byte too) is 404
-        # before it reaches the database.
-        if not SLUG.fullmatch(str(self.kwargs.get(self.lookup_field, ""))):
-            raise exceptions.NotFound()
-        return super().get_object()
 
     def get_serializer_class(self):
         if self.action == "list":
