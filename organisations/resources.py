@@ -31,6 +31,8 @@ from import_export.results import RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
+from coopdir.rest import review
+
 from .history import ensure_baseline
 from .models import Organisation, OrganisationCountry, Sector, Source, Status
 from .models import can_publish as user_can_publish
@@ -382,14 +384,9 @@ class EntityResource(ModelResource):
     def import_instance(self, instance, row, **kwargs):
         number = kwargs.get("row_number")
         errors = {}
-        was_published = (
-            instance.pk is not None
-            and (
-                type(instance)._base_manager.filter(
-                    pk=instance.pk, status=Status.PUBLISHED
-                )
-            ).exists()
-        )
+        stored = None
+        if instance.pk is not None:
+            stored = type(instance)._base_manager.filter(pk=instance.pk).first()
         for field, messages_ in self.row_rejections.get(number, {}).items():
             errors[field] = messages_
         if "hq_country" in row:
@@ -428,12 +425,12 @@ class EntityResource(ModelResource):
         except ValidationError as e:
             for field, messages_ in e.message_dict.items():
                 errors.setdefault(field, []).extend(messages_)
-        if not user_can_publish(self.user, self._meta.model):
-            if was_published:
-                errors.setdefault("status", []).append(
-                    _("this record is published: only a publisher can change it")
-                )
-            elif instance.status == Status.PUBLISHED:
+        # The review step decides on the record as it stands, as on every page.
+        refused = review.refusal(self.user, stored)
+        if refused:
+            errors.setdefault("status", []).append(refused)
+        elif not user_can_publish(self.user, self._meta.model):
+            if instance.status == Status.PUBLISHED:
                 errors.setdefault("status", []).append(
                     _("only a publisher can publish; use draft or review")
                 )

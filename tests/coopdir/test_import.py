@@ -192,6 +192,15 @@ def test_an_editor_cannot_publish_through_an_import(client, editor):
     assert "only a publisher can publish" in page.content.decode()
 
 
+def test_an_editor_cannot_change_a_published_record_through_an_import(client, editor):
+    OrganisationFactory(slug="live", name="Live", summary="Approved")
+    client.force_login(editor)
+    rows = [{"slug": "live", "name": "Live", "kind": "federation", "summary": "X"}]
+    page = dry_run(client, csv_bytes(rows))
+    assert "is published: only a publisher may change" in page.content.decode()
+    assert Organisation.objects.get(slug="live").summary == "Approved"
+
+
 def test_mechanisms_import_with_countries_and_parent_by_slug(staff):
     MechanismFactory(slug="forum", name="Forum")
     rows = [
