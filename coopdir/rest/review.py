@@ -121,34 +121,34 @@ def _published_filter(record_model, prefix=""):
     return {f"{prefix}{k}": v for k, v in _records[record_model].items()}
 
 
-def _citing_record(obj, seen):
-    """Return a public record that cites shared row obj, directly or not, or None."""
+def _citing_records(obj, seen, found):
+    """Add to found {record model: record} a public record of each kind that cites
+    shared row obj, directly or through public rows and shared rows."""
     key = (_concrete(type(obj)), obj.pk)
     if obj.pk is None or key in seen:
-        return None
+        return found
     seen.add(key)
     for relation in _reverse_relations(type(obj)):
         model = _concrete(relation.related_model)
         rows = model._base_manager.filter(**{relation.field.name: obj})
         if model in _records:
-            record = rows.filter(**_published_filter(model)).first()
-            if record is not None:
-                return record
+            if model not in found:
+                record = rows.filter(**_published_filter(model)).first()
+                if record is not None:
+                    found[model] = record
         elif model in _parts:
             for owner in _parts[model]:
                 owner_model = _concrete(model._meta.get_field(owner).related_model)
                 rows = rows.filter(**_published_filter(owner_model, f"{owner}__"))
             row = rows.first()
-            if row is not None:
-                return _owners(row)[0]
+            for record in _owners(row) if row is not None else ():
+                found.setdefault(_concrete(type(record)), record)
         elif model in _shared:
             for row in rows:
-                record = _citing_record(row, seen)
-                if record is not None:
-                    return record
+                _citing_records(row, seen, found)
         else:
             raise LookupError(f"{model._meta.label} is unknown to the review step")
-    return None
+    return found
 
 
 def public_through(obj):
@@ -162,8 +162,7 @@ def public_through(obj):
             return owners
         return []
     if model in _shared:
-        record = _citing_record(obj, set())
-        return [record] if record is not None else []
+        return list(_citing_records(obj, set(), {}).values())
     if model in _private:
         return []
     raise LookupError(f"{model._meta.label} is unknown to the review step")
@@ -188,8 +187,8 @@ def refusal(user, obj):
     }
     if record is obj:
         message = _(
-            "This %(row)s is published: only a publisher may change or delete it. "
-            "Ask a publisher, or to have it unpublished first."
+            "This %(row)s is published: only a publisher may change or delete it "
+            "(ask one to, or to unpublish it first)."
         )
     elif _concrete(type(obj)) in _shared:
         message = _(

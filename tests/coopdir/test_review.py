@@ -285,6 +285,24 @@ def test_a_source_or_sector_a_published_record_cites_is_for_publishers(
     assert Source.objects.get(pk=unused.pk).title == "Better"
 
 
+def test_a_source_cited_by_both_kinds_needs_both_publish_permissions(
+    django_user_model,
+):
+    from django.contrib.auth.models import Permission
+
+    source = SourceFactory()
+    OrganisationFactory().sources.add(source)
+    MechanismFactory().sources.add(source)
+    user = django_user_model.objects.create_user(username="half", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename="publish_organisation")
+    )
+    assert "cited by the published" in review.refusal(user, source)
+    user.user_permissions.add(Permission.objects.get(codename="publish_mechanism"))
+    user = django_user_model.objects.get(pk=user.pk)  # a fresh permission cache
+    assert review.refusal(user, source) is None
+
+
 def test_an_editor_cannot_revert_a_published_record(client, editor):
     import reversion
     from reversion.models import Version
