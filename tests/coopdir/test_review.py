@@ -320,6 +320,23 @@ def test_an_editor_cannot_revert_a_published_record(client, editor):
     assert (org.status, org.summary) == (Status.PUBLISHED, "Approved")
 
 
+def test_an_editor_cannot_recover_a_deleted_published_record(client, editor):
+    import reversion
+    from reversion.models import Version
+
+    with reversion.create_revision():
+        org = OrganisationFactory(name="Deleted while published")
+    pk = org.pk
+    org.delete()
+    deleted = Version.objects.get_deleted(Organisation).get(object_id=str(pk))
+    client.force_login(editor)
+    url = reverse("admin:organisations_organisation_recover", args=[deleted.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["has_change_permission"] is False
+    assert client.post(url, {"name": "Back", "status": "published"}).status_code == 403
+    assert not Organisation.objects.filter(pk=pk).exists()
+
+
 def token_client(user):
     client = APIClient()
     client.credentials(
