@@ -175,6 +175,9 @@ def refusal(user, obj):
     """
     if obj is None:
         return None
+    everything = {publish_permission(model) for model in _records}
+    if user is not None and user.has_perms(everything):
+        return None  # a publisher of every kind: no need to look what obj is
     through = public_through(obj)
     needed = {publish_permission(type(record)) for record in through}
     if not needed or (user is not None and user.has_perms(needed)):
