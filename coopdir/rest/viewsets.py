@@ -16,10 +16,11 @@ from rest_framework.settings import api_settings
 
 from coopdir.search import engine
 from coopdir.search.found import Found
+from coopdir.throttling import ThrottleFirstMixin
 from organisations.history import ensure_baseline
 from organisations.models import Status
 
-from .access import AnonThrottle, StaffTokenWritePermission, check_publish
+from .access import StaffTokenWritePermission, check_publish
 from .caching import (
     check_if_match,
     digest,
@@ -67,7 +68,7 @@ class JSONErrorsMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class EntityViewSetMixin(JSONErrorsMixin):
+class EntityViewSetMixin(ThrottleFirstMixin, JSONErrorsMixin):
     """List, detail and writes of organisations or mechanisms, with caching headers.
 
     Subclasses set queryset, filterset_class, the serializers and facets.
@@ -77,7 +78,6 @@ class EntityViewSetMixin(JSONErrorsMixin):
     lookup_value_regex = r"[^/]+"
     permission_classes = [StaffTokenWritePermission]
     pagination_class = Pagination
-    throttle_classes = [AnonThrottle]
     list_serializer_class = None
     detail_serializer_class = None
     write_serializer_class = None
