@@ -286,5 +286,9 @@ if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", PAGE_RATE):
     )
 # A cache that fails to count should not shut the public out.
 RATELIMIT_FAIL_OPEN = True
+# Each line names the client a request came from ("-" for lines about no request).
 LOGGING["filters"] = {"client_ip": {"()": "coopdir.clientip.ClientIPFilter"}}
-LOGGING["handlers"]["console"]["filters"] = ["client_ip"]
+LOGGING["formatters"] = {
+    "client": {"format": "%(levelname)s %(name)s client=%(client_ip)s %(message)s"}
+}
+LOGGING["handlers"]["console"].update(filters=["client_ip"], formatter="client")
