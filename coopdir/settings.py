@@ -292,3 +292,11 @@ LOGGING["formatters"] = {
     "client": {"format": "%(levelname)s %(name)s client=%(client_ip)s %(message)s"}
 }
 LOGGING["handlers"]["console"].update(filters=["client_ip"], formatter="client")
+
+# Staff sessions (coopdir/signin.py): a working day from signing in, an idle hour.
+SESSION_COOKIE_AGE = int(os.environ.get("STAFF_SESSION_HOURS", "8")) * 3600
+SESSION_IDLE_TIMEOUT = int(os.environ.get("STAFF_IDLE_MINUTES", "60")) * 60
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "coopdir.signin.SessionTimeoutMiddleware",
+)
