@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class CoopdirConfig(AppConfig):
@@ -15,3 +16,10 @@ class CoopdirConfig(AppConfig):
         # them; they never import coopdir's signals).
         signals.connect()
         user_logged_in.connect(stamp_sign_in, dispatch_uid="coopdir.signin")
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """The admin with its sign-in of coopdir.signin (a second factor)."""
+
+    default = False  # "coopdir" stays CoopdirConfig
+    default_site = "coopdir.signin.StaffAdminSite"

@@ -300,3 +300,14 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "coopdir.signin.SessionTimeoutMiddleware",
 )
+# A second factor for the admin (TOTP, django-otp; `manage.py enrol_totp USERNAME`).
+STAFF_OTP = env_bool("STAFF_OTP", not DEBUG)
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
+    "coopdir.apps.StaffAdminConfig"
+)
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = "coopdir"

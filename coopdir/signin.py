@@ -1,4 +1,4 @@
-"""Staff sign-in: how long a session lasts.
+"""Staff sign-in: a second factor for the admin, and how long a session lasts.
 
 A session ends SESSION_COOKIE_AGE after signing in however busy its user is (a working
 day), and sooner after SESSION_IDLE_TIMEOUT without a request (an idle hour): a laptop
@@ -9,8 +9,11 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.contrib.auth import SESSION_KEY, logout
 from django.utils.translation import gettext as _
+from django_otp import devices_for_user
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
@@ -58,3 +61,36 @@ class SessionTimeoutMiddleware:
     def sign_out(self, request, message):
         logout(request)
         messages.info(request, message, fail_silently=True)
+
+
+# A second factor (TOTP) for the admin ------------------------------------------------
+
+
+class StaffLoginForm(OTPAdminAuthenticationForm):
+    """The admin's sign-in: password and the code of an authenticator app."""
+
+    def _chosen_device(self, user):
+        # Most staff have one device: use it rather than asking which, in a
+        # second round trip. Only devices of the user who gave the password count.
+        device = super()._chosen_device(user)
+        if device is None:
+            devices = list(devices_for_user(user))
+            if len(devices) == 1:
+                device = devices[0]
+        return device
+
+
+class StaffAdminSite(AdminSite):
+    """The admin, which with settings.STAFF_OTP on (the default when DEBUG is off)
+    lets in only staff who gave a code of their TOTP device when signing in."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if settings.STAFF_OTP:
+            self.login_form = StaffLoginForm
+            self.login_template = OTPAdminSite.login_template
+
+    def has_permission(self, request):
+        return super().has_permission(request) and (
+            not settings.STAFF_OTP or request.user.is_verified()
+        )

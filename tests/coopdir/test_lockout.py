@@ -6,6 +6,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.test import Client, override_settings
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.signin_helpers import authenticator, current_code
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +16,21 @@ LOGIN = "admin:login"
 PASSWORD = "a-Long-test-passphrase-9"
 
 
+def form(username, password):
+    """Return the sign-in form as staff with an authenticator fill it in."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user and not TOTPDevice.objects.filter(user=user).exists():
+        authenticator(user)
+    return {
+        "username": username,
+        "password": password,
+        "otp_token": current_code(username),
+        "next": "/admin/",
+    }
+
+
 def log_in(client, password):
-    return client.post(
-        reverse(LOGIN),
-        {"username": "staff", "password": password, "next": "/admin/"},
-        REMOTE_ADDR="10.0.0.7",
-    )
+    return client.post(reverse(LOGIN), form("staff", password), REMOTE_ADDR="10.0.0.7")
 
 
 @override_settings(AXES_FAILURE_LIMIT=3)
@@ -71,11 +83,7 @@ def attempt(client, username, password, address, proxied=False):
     meta = {"REMOTE_ADDR": address}
     if proxied:
         meta = {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": address}
-    return client.post(
-        reverse(LOGIN),
-        {"username": username, "password": password, "next": "/admin/"},
-        **meta,
-    ).status_code
+    return client.post(reverse(LOGIN), form(username, password), **meta).status_code
 
 
 def time_passes(minutes):
