@@ -286,6 +286,12 @@ if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", PAGE_RATE):
     )
 # A cache that fails to count should not shut the public out.
 RATELIMIT_FAIL_OPEN = True
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    if not re.fullmatch(r"\d+/[smhd]\w*", _rate):
+        raise ImproperlyConfigured(
+            f"The API's {_scope} rate must be a count per second, minute, hour or "
+            f"day such as 120/min, not {_rate!r}"
+        )
 # Each line names the client a request came from ("-" for lines about no request).
 LOGGING["filters"] = {"client_ip": {"()": "coopdir.clientip.ClientIPFilter"}}
 LOGGING["formatters"] = {
@@ -294,6 +300,9 @@ LOGGING["formatters"] = {
 LOGGING["handlers"]["console"].update(filters=["client_ip"], formatter="client")
 
 # Staff sessions (coopdir/signin.py): a working day from signing in, an idle hour.
+for _name, _default in (("STAFF_SESSION_HOURS", "8"), ("STAFF_IDLE_MINUTES", "60")):
+    if not os.environ.get(_name, _default).isdigit():
+        raise ImproperlyConfigured(f"{_name} must be a whole number")
 SESSION_COOKIE_AGE = int(os.environ.get("STAFF_SESSION_HOURS", "8")) * 3600
 SESSION_IDLE_TIMEOUT = int(os.environ.get("STAFF_IDLE_MINUTES", "60")) * 60
 MIDDLEWARE.insert(

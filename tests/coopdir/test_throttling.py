@@ -107,3 +107,27 @@ def test_ratelimit_enable_off_lifts_the_throttles(api):
     for _ in range(3):
         assert get(api) == 200
         assert api.post(LIST, {}, format="json").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("API_USER_RATE", "5/5m", "user rate"),
+        ("API_WRITE_RATE", "lots", "writes rate"),
+        ("STAFF_IDLE_MINUTES", "1h", "STAFF_IDLE_MINUTES"),
+    ],
+)
+def test_the_settings_refuse_a_rate_or_time_they_cannot_read(
+    monkeypatch, name, value, message
+):
+    import importlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    import coopdir.settings
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        importlib.reload(coopdir.settings)
+    monkeypatch.delenv(name)
+    importlib.reload(coopdir.settings)
