@@ -40,21 +40,20 @@ from organisations.models import (
 from organisations.serializers import OrganisationListSerializer, SectorSerializer
 
 from .rest import (
-    AnonThrottle,
     APISchema,
     ContentETagMixin,
     JSONErrorsMixin,
     Pagination,
     SlugLookupMixin,
 )
+from .throttling import ThrottleFirstMixin
 
 app_name = "api"
 
 
-class ReadOnlyMixin(ContentETagMixin, JSONErrorsMixin):
+class ReadOnlyMixin(ThrottleFirstMixin, ContentETagMixin, JSONErrorsMixin):
     renderer_classes = [JSONRenderer]
     pagination_class = Pagination
-    throttle_classes = [AnonThrottle]
     permission_classes = []
     filter_backends = []
     schema = APISchema()
@@ -316,8 +315,9 @@ server_error = json_in_the_api(
 DESCRIPTION = """Directory of cooperative and trade organisations and the
 international working mechanisms they run.
 
-- **Reading** needs no credentials and sees published records; anonymous clients
-  are throttled (429 with `Retry-After`).
+- **Reading** needs no credentials and sees published records. Every client is
+  throttled (429 with `Retry-After`): anonymous ones per address, signed-in ones per
+  user, and writes, allowed or refused, by a lower rate of their own.
 - **Lists** are paged (`page`, `page_size` up to 100) with `count`, `next` and
   `previous`; `facets=1` adds facet counts; `format=csv` gives one row per record
   (pages of up to 10,000 rows, with `Link` and `X-Total-Count`).

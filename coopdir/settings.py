@@ -3,7 +3,9 @@
 Without any environment a local SQLite development set-up runs with DEBUG on.
 """
 
+import ipaddress
 import os
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -196,6 +198,12 @@ FORMS_URLFIELD_ASSUME_HTTPS = True
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
+# A lockout holds one username at one address, so a guesser elsewhere (or behind the
+# same proxy) cannot keep the staff out; it lasts AXES_COOLOFF_TIME from the failure
+# that set it, however often anyone tries again meanwhile.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "coopdir.clientip.client_ip"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -209,8 +217,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "120/min")},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "coopdir.throttling.AnonThrottle",
+        "coopdir.throttling.UserThrottle",
+        "coopdir.throttling.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "120/min"),
+        "user": os.environ.get("API_USER_RATE", "600/min"),
+        "writes": os.environ.get("API_WRITE_RATE", "60/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -244,3 +260,63 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Clients and rate limits (coopdir/clientip.py, coopdir/throttling.py) ----------------
+# The proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed: the client
+# is the right-most address in it that is not one of them. Empty: the peer is the
+# client, and a forwarded header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or range (CIDR) such as "
+            "10.0.0.0/8 or ::1"
+        ) from None
+# Off lifts the page rate limit and the API throttles (a load test from one address).
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+# Search and filtered list pages, country and sector pages, per client: "60/m" is 60
+# a minute (also /s, /h, /d); one client then keeps at most ~13% of one worker busy
+# at ~130 ms a page.
+PAGE_RATE = os.environ.get("PAGE_RATE", "60/m")
+if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", PAGE_RATE):
+    raise ImproperlyConfigured(
+        f"PAGE_RATE must be a count per period such as 60/m or 5/10s, not {PAGE_RATE!r}"
+    )
+# A cache that fails to count should not shut the public out.
+RATELIMIT_FAIL_OPEN = True
+for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
+    if not re.fullmatch(r"\d+/[smhd]\w*", _rate):
+        raise ImproperlyConfigured(
+            f"The API's {_scope} rate must be a count per second, minute, hour or "
+            f"day such as 120/min, not {_rate!r}"
+        )
+# Each line names the client a request came from ("-" for lines about no request).
+LOGGING["filters"] = {"client_ip": {"()": "coopdir.clientip.ClientIPFilter"}}
+LOGGING["formatters"] = {
+    "client": {"format": "%(levelname)s %(name)s client=%(client_ip)s %(message)s"}
+}
+LOGGING["handlers"]["console"].update(filters=["client_ip"], formatter="client")
+
+# Staff sessions (coopdir/signin.py): a working day from signing in, an idle hour.
+for _name, _default in (("STAFF_SESSION_HOURS", "8"), ("STAFF_IDLE_MINUTES", "60")):
+    if not os.environ.get(_name, _default).isdigit():
+        raise ImproperlyConfigured(f"{_name} must be a whole number")
+SESSION_COOKIE_AGE = int(os.environ.get("STAFF_SESSION_HOURS", "8")) * 3600
+SESSION_IDLE_TIMEOUT = int(os.environ.get("STAFF_IDLE_MINUTES", "60")) * 60
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "coopdir.signin.SessionTimeoutMiddleware",
+)
+# A second factor for the admin (TOTP, django-otp; `manage.py enrol_totp USERNAME`).
+STAFF_OTP = env_bool("STAFF_OTP", not DEBUG)
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
+    "coopdir.apps.StaffAdminConfig"
+)
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = "coopdir"

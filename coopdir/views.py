@@ -25,6 +25,7 @@ from organisations.regions import REGION_BY_COUNTRY, Region
 
 from . import search
 from .search.found import Merged
+from .throttling import rate_limited
 
 TYPES = {"organisation": (Organisation, OrganisationFilter)}
 TYPES["mechanism"] = (Mechanism, MechanismFilter)
@@ -233,6 +234,7 @@ def sorted_hits(hits, ordering):
     return records
 
 
+@rate_limited()
 def search_page(request):
     params, messages = clean_params(request.GET)
     messages += validate_unified(params)
@@ -317,6 +319,7 @@ def country_list(request):
     return render(request, "coopdir/country_list.html", {"regions": country_table()})
 
 
+@rate_limited()
 def country_detail(request, code):
     clean = code.replace("\x00", "").upper()
     if clean not in countries:
@@ -398,6 +401,7 @@ def sector_list(request):
     return render(request, "coopdir/sector_list.html", {"tree": tree})
 
 
+@rate_limited()
 def sector_detail(request, slug):
     sector = get_object_or_404(
         Sector.objects.select_related("parent").prefetch_related("children"),

@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from coopdir.throttling import filtered, rate_limited
 from organisations.listing import Listing, sort_options
 from organisations.views import (
     figure_rows,
@@ -21,6 +22,7 @@ from .models import Mechanism, MechanismFigure, Participant, Secretariat
 FACETS = ("country", "region", "sector", "kind", "scope")
 
 
+@rate_limited(when=filtered)
 def mechanism_list(request):
     listing = Listing(
         request, MechanismFilter, Mechanism.objects.published().for_list(), FACETS

@@ -6,11 +6,14 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from coopdir.throttling import filtered, rate_limited
+
 from .filters import OrganisationFilter
 from .listing import Listing, sort_options
 from .models import KeyFigure, Membership, Organisation, Status
 
 
+@rate_limited(when=filtered)
 def organisation_list(request):
     listing = Listing(
         request,

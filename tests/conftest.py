@@ -14,6 +14,27 @@ def _index_follows_flushes(request):
         clear_orphans()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor(monkeypatch):
+    """client.force_login signs in as the admin's form does with settings.STAFF_OTP
+    on: with a password and a code of the user's authenticator (a TOTP device);
+    tests/coopdir/test_signin.py goes through the form itself."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test")
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
 @pytest.fixture
 def seeded(db):
     """Load the shipped seed fixtures."""

@@ -6,7 +6,6 @@ fails the same way.
 """
 
 from .access import (
-    AnonThrottle,
     StaffTokenWritePermission,
     check_publish,
     full_clean_or_400,
@@ -26,7 +25,6 @@ from .viewsets import EntityViewSetMixin, JSONErrorsMixin, SlugLookupMixin
 
 __all__ = [
     "APISchema",
-    "AnonThrottle",
     "CSVRenderer",
     "ContentETagMixin",
     "EntityViewSetMixin",

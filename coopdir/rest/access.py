@@ -1,20 +1,13 @@
-"""Who may read and write: throttling, token writes, publishing, validation."""
+"""Who may read and write: token writes, publishing, validation (throttling is
+coopdir.throttling's)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
 
 from organisations.models import Status, can_publish
-
-
-class AnonThrottle(AnonRateThrottle):
-    """The anonymous rate, read on each request so settings changes take effect."""
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
 class StaffTokenWritePermission(permissions.DjangoModelPermissions):

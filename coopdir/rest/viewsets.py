@@ -16,9 +16,10 @@ from rest_framework.settings import api_settings
 
 from coopdir.search import engine
 from coopdir.search.found import Found
+from coopdir.throttling import ThrottleFirstMixin
 from organisations.history import ensure_baseline
 
-from .access import AnonThrottle, StaffTokenWritePermission, check_publish
+from .access import StaffTokenWritePermission, check_publish
 from .caching import (
     check_if_match,
     digest,
@@ -80,7 +81,7 @@ class SlugLookupMixin:
         return super().get_object()
 
 
-class EntityViewSetMixin(SlugLookupMixin, JSONErrorsMixin):
+class EntityViewSetMixin(ThrottleFirstMixin, SlugLookupMixin, JSONErrorsMixin):
     """List, detail and writes of organisations or mechanisms, with caching headers.
 
     Subclasses set queryset, filterset_class, the serializers and facets.
@@ -88,7 +89,6 @@ class EntityViewSetMixin(SlugLookupMixin, JSONErrorsMixin):
 
     permission_classes = [StaffTokenWritePermission, PublishedNeedsPublisher]
     pagination_class = Pagination
-    throttle_classes = [AnonThrottle]
     list_serializer_class = None
     detail_serializer_class = None
     write_serializer_class = None
