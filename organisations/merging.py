@@ -24,6 +24,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reversion.models import Version
@@ -235,6 +236,10 @@ class Merge:
             Version.objects.get_for_object(obj).select_related("revision__user").first()
         )
 
+    @cached_property
+    def base_rows(self):
+        return history._followed_versions(self.base)
+
     @property
     def pending(self):
         return any(not c.choice for c in self.conflicts)
@@ -312,9 +317,7 @@ class Merge:
         base = {}
         if self.base is not None:
             label = formset.model._meta.label
-            for (model, object_id), version in history._followed_versions(
-                self.base
-            ).items():
+            for (model, object_id), version in self.base_rows.items():
                 points_here = str(version.field_dict.get(fk.attname)) == str(
                     self.obj.pk
                 )
@@ -368,7 +371,12 @@ class Merge:
             if deleting or not any(mine(n) for n in names):
                 row.fate = "drop"  # deleted by both, or by them and untouched here
                 return
-            lines = [Shown(fields.label(n), "", fields.show(n, raw(n))) for n in names]
+            # What this person changed in the row they deleted is what is at stake.
+            lines = [
+                Shown(fields.label(n), "", fields.show(n, raw(n)))
+                for n in names
+                if mine(n) and fields.show(n, raw(n))
+            ]
             conflict = self._conflict(
                 key,
                 title,
@@ -396,7 +404,7 @@ class Merge:
 
             lines = [
                 Shown(fields.label(n), fields.show(n, c[fields.att(n)]), "")
-                for n in names
+                for n in theirs
             ]
             self._conflict(
                 key,
