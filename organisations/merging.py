@@ -312,8 +312,8 @@ class Merge:
             initial = int(self.data[f"{prefix}-INITIAL_FORMS"])
         except (KeyError, ValueError):
             return  # the admin refuses a broken management form itself
-        current = {str(o.pk): _values(o) for o in formset.get_queryset()}
-        shown_current = {str(o.pk): str(o) for o in formset.get_queryset()}
+        stored = {str(o.pk): o for o in formset.get_queryset()}
+        current = {pk: _values(o) for pk, o in stored.items()}
         base = {}
         if self.base is not None:
             label = formset.model._meta.label
@@ -336,17 +336,22 @@ class Merge:
             }
             pk = (data.get(pk_name) or [""])[0] if i < initial else ""
             rows.append(_Row(pk, data))
+        name = str(fields.model._meta.verbose_name).capitalize()
+
+        def title(pk):
+            # Only for what is shown: a row's name may take queries to read.
+            shown = (
+                stored[pk] if pk in stored else getattr(base.get(pk), "object_repr", pk)
+            )
+            return f"{name}: {shown}"
+
         for row in rows:
             if row.pk:
-                title = shown_current.get(row.pk) or (
-                    base[row.pk].object_repr if row.pk in base else row.pk
-                )
-                title = f"{str(fields.model._meta.verbose_name).capitalize()}: {title}"
                 version = base.get(row.pk) if self.base_known else None
                 b = version.field_dict if version is not None else None
                 self._merge_row(prefix, row, title, b, current.get(row.pk), fields)
         if self.base_known:
-            self._their_rows(fields, base, current, shown_current)
+            self._their_rows(fields, base, current, title)
         self.formsets.append((prefix, pk_name, fk, rows))
 
     def _merge_row(self, prefix, row, title, b, c, fields):
@@ -379,7 +384,7 @@ class Merge:
             ]
             conflict = self._conflict(
                 key,
-                title,
+                title(row.pk),
                 "deleted_by_them",
                 lines,
                 "deleted",
@@ -408,7 +413,7 @@ class Merge:
             ]
             self._conflict(
                 key,
-                title,
+                title(row.pk),
                 "deleted_by_you",
                 lines,
                 [_as_posted(c[fields.att(n)]) for n in names],
@@ -436,27 +441,25 @@ class Merge:
                 )
             self._conflict(
                 key,
-                title,
+                title(row.pk),
                 "row",
                 lines,
                 [_as_posted(c[fields.att(n)]) for n in clashes],
                 theirs=lambda: put_theirs(clashes),
             )
 
-    def _their_rows(self, fields, base, current, shown_current):
-        name = str(fields.model._meta.verbose_name).capitalize()
+    def _their_rows(self, fields, base, current, title):
         for pk in dict.fromkeys([*base, *current]):
             b = base[pk].field_dict if pk in base else None
             c = current.get(pk)
-            title = f"{name}: {shown_current.get(pk) or base[pk].object_repr}"
             if b is None:
                 lines = [
                     Shown(fields.label(n), "", fields.show(n, c[fields.att(n)]))
                     for n in fields
                 ]
-                self.theirs.append(Change(title, "added", lines))
+                self.theirs.append(Change(title(pk), "added", lines))
             elif c is None:
-                self.theirs.append(Change(title, "removed"))
+                self.theirs.append(Change(title(pk), "removed"))
             else:
                 lines = [
                     Shown(
@@ -468,7 +471,7 @@ class Merge:
                     if not _same(b.get(fields.att(n)), c[fields.att(n)])
                 ]
                 if lines:
-                    self.theirs.append(Change(title, "changed", lines))
+                    self.theirs.append(Change(title(pk), "changed", lines))
 
     # --- the result ------------------------------------------------------------
 

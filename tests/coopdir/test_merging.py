@@ -243,3 +243,14 @@ def test_word_diff_marks_whole_words_and_chinese_characters():
         ("-", "合作"),
         ("+", "社"),
     ]
+
+
+def test_the_same_change_made_by_both_is_no_conflict(two, org):
+    first, second = two
+    url = url_of(org)
+    page_a, page_b = first.get(url), second.get(url)
+    first.post(url, admin_form_data(page_a, summary="Agreed"))
+    saved = second.post(url, admin_form_data(page_b, summary="Agreed", hq_city="Pu"))
+    assert saved.status_code == 302
+    org.refresh_from_db()
+    assert (org.summary, org.hq_city) == ("Agreed", "Pu")
