@@ -168,6 +168,28 @@ def _values(obj):
     return values
 
 
+def _form_key(prefix, key):
+    """Return (index, field) of an inline form's key such as prefix-3-value."""
+    if key.startswith(f"{prefix}-"):
+        index, _dash, suffix = key[len(prefix) + 1 :].partition("-")
+        if index.isdigit() and suffix:
+            return int(index), suffix
+    return None, None
+
+
+def _carried(text):
+    """Return a row posted back as JSON, or None if it is not one."""
+    try:
+        row = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(row, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in row.values()
+    ):
+        return None
+    return row
+
+
 def _token(*parts):
     text = json.dumps(parts, default=str, sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:16]
@@ -275,10 +297,10 @@ class Merge:
             known = self.base_known and att in base
             b, c = base.get(att), current.get(att)
             raw = fields.posted(self.data, name)
+            label = fields.label(name)
             if known and not _same(b, c):
-                shown = Shown(fields.label(name), fields.show(name, b))
-                shown.new = fields.show(name, c)
-                self.theirs.append(Change(fields.label(name), "changed", [shown]))
+                shown = Shown(label, fields.show(name, b), fields.show(name, c))
+                self.theirs.append(Change(label, "changed", [shown]))
             form_field = fields.form_field(name)
             if known and isinstance(raw, list):
                 # Sets merge: what either added is in, what either removed is out.
@@ -287,11 +309,10 @@ class Merge:
             elif known and not _changed(form_field, b, raw):
                 _put(self.data, name, form_field, c)
             elif (not known or not _same(b, c)) and _changed(form_field, c, raw):
-                shown = Shown(fields.label(name), fields.show(name, c))
-                shown.new = fields.show(name, raw)
+                shown = Shown(label, fields.show(name, c), fields.show(name, raw))
                 self._conflict(
                     name,
-                    fields.label(name),
+                    label,
                     "field",
                     [shown],
                     _as_posted(c),
@@ -325,16 +346,16 @@ class Merge:
                     base[object_id] = version
         rows = []
         for key in [k for k in self.data if k.startswith(f"{CARRIED}{prefix}-")]:
-            rows.append(_Row(key[len(CARRIED) + len(prefix) + 1 :], {}))
-            rows[-1].data = MultiValueDict(json.loads(self.data.pop(key)[0]))
-        for i in range(total):
-            start = f"{prefix}-{i}-"
-            data = {
-                k[len(start) :]: self.data.getlist(k)
-                for k in self.data
-                if k.startswith(start)
-            }
-            pk = (data.get(pk_name) or [""])[0] if i < initial else ""
+            carried = _carried(self.data.pop(key)[0])
+            if carried is not None:
+                rows.append(_Row(key[len(CARRIED) + len(prefix) + 1 :], carried))
+        posted = {}
+        for key in self.data:
+            index, suffix = _form_key(prefix, key)
+            if index is not None and index < min(total, formset.absolute_max):
+                posted.setdefault(index, {})[suffix] = self.data.getlist(key)
+        for index, data in sorted(posted.items()):
+            pk = (data.get(pk_name) or [""])[0] if index < initial else ""
             rows.append(_Row(pk, data))
         name = str(fields.model._meta.verbose_name).capitalize()
 
@@ -456,6 +477,7 @@ class Merge:
                 lines = [
                     Shown(fields.label(n), "", fields.show(n, c[fields.att(n)]))
                     for n in fields
+                    if fields.show(n, c[fields.att(n)])
                 ]
                 self.theirs.append(Change(title(pk), "added", lines))
             elif c is None:
@@ -492,10 +514,8 @@ class Merge:
         return self.data
 
     def _write_rows(self, prefix, pk_name, fk, rows):
-        start = f"{prefix}-"
         for key in list(self.data):
-            index = key[len(start) :].split("-", 1)[0]
-            if key.startswith(start) and index.isdigit():
+            if _form_key(prefix, key)[0] is not None:
                 del self.data[key]
         kept = [r for r in rows if r.pk and r.fate == "keep"]
         added = [r for r in rows if r.fate == "new" or (not r.pk and r.fate == "keep")]

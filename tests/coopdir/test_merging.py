@@ -254,3 +254,14 @@ def test_the_same_change_made_by_both_is_no_conflict(two, org):
     assert saved.status_code == 302
     org.refresh_from_db()
     assert (org.summary, org.hq_city) == ("Agreed", "Pu")
+
+
+@pytest.mark.parametrize("carried", ["not json", '{"value": "5"}', "[1]"])
+def test_a_mangled_row_posted_back_is_ignored_not_a_500(two, org, carried):
+    first, _second = two
+    url = url_of(org)
+    data = admin_form_data(first.get(url), summary="S")
+    data[merging.CARRIED + "key_figures-99999"] = carried
+    assert first.post(url, data).status_code == 302
+    assert Organisation.objects.get(pk=org.pk).summary == "S"
+    assert org.key_figures.count() == 1
