@@ -1,5 +1,6 @@
 import pytest
 import reversion
+from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
@@ -44,6 +45,9 @@ def test_a_stale_save_of_other_fields_merges_with_the_other_persons(publisher):
     org.refresh_from_db()
     assert org.summary == "First editor's summary"
     assert org.name == "Second editor's name"
+    # The second save wrote only what the second editor changed.
+    latest = LogEntry.objects.filter(object_id=str(org.pk)).latest("pk")
+    assert latest.get_change_message() == "Changed Name."
 
 
 def test_a_save_without_the_loaded_version_is_refused(client, publisher):
