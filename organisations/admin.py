@@ -22,7 +22,7 @@ from reversion.models import Version
 
 from coopdir.rest.review import ReviewedAdmin, ReviewedInline
 
-from . import history
+from . import history, merging
 from .models import (
     Duty,
     KeyFigure,
@@ -206,6 +206,8 @@ class EntityForm(forms.ModelForm):
                 # Browsers send textareas back with CRLF; store the text as typed.
                 cleaned[name] = value.replace("\r\n", "\n")
         if self.instance.pk:
+            if self.data.get(merging.PENDING):
+                raise ValidationError(merging.PENDING_MESSAGE, code="conflict")
             self._refuse_stale(cleaned.get("loaded_version"))
         return cleaned
 
@@ -217,17 +219,13 @@ class EntityForm(forms.ModelForm):
         current = rows.values_list("version", flat=True).first()
         if current is None or loaded == current:
             return
-        # The next save from this form overwrites knowingly: the person has now
-        # seen what the other edit changed.
-        data = self.data.copy()
-        data[self.add_prefix("loaded_version")] = current
-        self.data = data
+        # Saved again meanwhile: the next save merges onto that save too.
         raise ValidationError(
             history.stale_message(self.instance, loaded), code="stale"
         )
 
 
-class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
+class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
     """Shared admin of Organisation and Mechanism: workflow, concurrency, import."""
 
     form = EntityForm

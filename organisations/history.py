@@ -247,7 +247,7 @@ def stale_message(instance, loaded):
     if changes:
         listed = "; ".join(
             _("%(field)s: “%(old)s” → “%(new)s”")
-            % {"field": c.label, "old": c.old[:80], "new": c.new[:80]}
+            % {"field": c.label, "old": c.old, "new": c.new}
             for c in changes
         )
         head += " " + _("They changed: %(changes)s.") % {"changes": listed}
@@ -257,7 +257,7 @@ def stale_message(instance, loaded):
         head
         + " "
         + _(
-            "Save again to keep your version over theirs, or reload the page to start "
-            "from theirs."
+            "Save again to merge your changes into theirs: anything you both "
+            "changed will be shown for you to choose."
         )
     )
