@@ -375,7 +375,14 @@ class MechanismFigure(FigureBase):
     )
 
     class Meta:
-        ordering = ["mechanism", "-year", "position", "pk"]
+        # Yearly figures newest first, then those true "at present": NULL years
+        # sort last on SQLite and first on PostgreSQL unless told.
+        ordering = [
+            "mechanism",
+            models.F("year").desc(nulls_last=True),
+            "position",
+            "pk",
+        ]
         verbose_name = _("figure")
         verbose_name_plural = _("figures")
         constraints = FigureBase.figure_constraints("mechanismfigure")

@@ -839,7 +839,14 @@ class KeyFigure(FigureBase):
     )
 
     class Meta:
-        ordering = ["organisation", "-year", "position", "pk"]
+        # Yearly figures newest first, then those true "at present": NULL years
+        # sort last on SQLite and first on PostgreSQL unless told.
+        ordering = [
+            "organisation",
+            models.F("year").desc(nulls_last=True),
+            "position",
+            "pk",
+        ]
         verbose_name = _("key figure")
         verbose_name_plural = _("key figures")
         constraints = FigureBase.figure_constraints("keyfigure")
