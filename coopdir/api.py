@@ -38,7 +38,14 @@ from organisations.models import (
 )
 from organisations.serializers import OrganisationListSerializer, SectorSerializer
 
-from .rest import AnonThrottle, APISchema, ContentETagMixin, JSONErrorsMixin, Pagination
+from .rest import (
+    AnonThrottle,
+    APISchema,
+    ContentETagMixin,
+    FollowsOldSlugsMixin,
+    JSONErrorsMixin,
+    Pagination,
+)
 
 app_name = "api"
 
@@ -79,7 +86,7 @@ def count_in_sectors(queryset, sectors, tree):
     ),
     retrieve=extend_schema(summary="One sector, with its counts"),
 )
-class SectorViewSet(ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
+class SectorViewSet(FollowsOldSlugsMixin, ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Sector.objects.select_related("parent")
     serializer_class = SectorSerializer
     lookup_field = "slug"

@@ -22,6 +22,7 @@ from organisations.listing import (
 )
 from organisations.models import Organisation, OrganisationCountry, Sector, Status
 from organisations.regions import REGION_BY_COUNTRY, Region
+from organisations.views import follows_old_slugs
 
 from . import search
 from .search.found import Merged
@@ -398,6 +399,7 @@ def sector_list(request):
     return render(request, "coopdir/sector_list.html", {"tree": tree})
 
 
+@follows_old_slugs(lambda request: Sector.objects.all())
 def sector_detail(request, slug):
     sector = get_object_or_404(
         Sector.objects.select_related("parent").prefetch_related("children"),

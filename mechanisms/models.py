@@ -21,6 +21,8 @@ from organisations.models import (
     Status,
     bump_version,
     for_list,
+    keep_old_slug,
+    stored_slug,
     validate_not_future_year,
 )
 
@@ -174,7 +176,9 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        old = stored_slug(self)
         super().save(*args, **kwargs)
+        keep_old_slug(self, old)
 
     def get_absolute_url(self):
         return reverse("mechanisms:detail", args=[self.slug])

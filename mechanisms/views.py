@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from organisations.listing import Listing, sort_options
 from organisations.views import (
     figure_rows,
+    follows_old_slugs,
     json_ld_base,
     json_ld_ref,
     numbered_sources,
@@ -53,6 +54,7 @@ def mechanism_json_ld(request, mechanism, children, participants):
     return data
 
 
+@follows_old_slugs(lambda request: Mechanism.objects.visible_to(request.user))
 def mechanism_detail(request, slug):
     user = request.user
     shown = Mechanism.objects.visible_to(user)

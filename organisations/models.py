@@ -196,6 +196,58 @@ def can_publish(user, model):
     return bool(user and user.has_perm(f"{opts.app_label}.publish_{opts.model_name}"))
 
 
+class OldSlug(models.Model):
+    """A slug a record had before it was renamed, kept so that its old links answer
+    with a permanent redirect to the current page instead of 404."""
+
+    # The record's model name ("organisation", "mechanism", "sector"): one table
+    # serves the apps without organisations knowing of mechanisms.
+    kind = models.CharField(_("kind"), max_length=30)
+    slug = models.SlugField(_("slug"), max_length=120, db_index=False)
+    record_id = models.BigIntegerField(_("record"))
+    created_at = models.DateTimeField(_("renamed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("old slug")
+        verbose_name_plural = _("old slugs")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="old_slug_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.slug}"
+
+    @classmethod
+    def find(cls, queryset, slug):
+        """Return the record of queryset that slug named before, or None."""
+        kind = queryset.model._meta.model_name
+        pk = (
+            cls.objects.filter(kind=kind, slug=slug)
+            .values_list("record_id", flat=True)
+            .first()
+        )
+        return None if pk is None else queryset.filter(pk=pk).first()
+
+
+def stored_slug(instance):
+    """Return the slug instance has in the database ("" for a new record)."""
+    if instance._state.adding or instance.pk is None:
+        return ""
+    stored = type(instance)._base_manager.filter(pk=instance.pk)
+    return stored.values_list("slug", flat=True).first() or ""
+
+
+def keep_old_slug(instance, old):
+    """After a save: remember old as instance's former slug if it changed. (A
+    slug in use again needs no clean-up: a record's own slug is looked up first.)"""
+    if old and old != instance.slug:
+        OldSlug.objects.update_or_create(
+            kind=instance._meta.model_name,
+            slug=old,
+            defaults={"record_id": instance.pk},
+        )
+
+
 class Sector(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)
@@ -223,6 +275,11 @@ class Sector(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        old = stored_slug(self)
+        super().save(*args, **kwargs)
+        keep_old_slug(self, old)
 
     def get_absolute_url(self):
         return reverse("sectors:detail", args=[self.slug])
@@ -476,7 +533,9 @@ class Organisation(ListedMixin, PartialDateMixin, models.Model):
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        old = stored_slug(self)
         super().save(*args, **kwargs)
+        keep_old_slug(self, old)
         if self.hq_country:
             OrganisationCountry.objects.get_or_create(
                 organisation=self, country=self.hq_country

@@ -1,14 +1,16 @@
 """Public pages of organisations."""
 
+from functools import wraps
 from itertools import groupby
 
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from .filters import OrganisationFilter
 from .listing import Listing, sort_options
-from .models import KeyFigure, Membership, Organisation, Status
+from .models import KeyFigure, Membership, OldSlug, Organisation, Status
 
 
 def organisation_list(request):
@@ -20,6 +22,29 @@ def organisation_list(request):
     )
     context = listing.context(request, sort_options(listing.params))
     return render(request, "organisations/list.html", context)
+
+
+def follows_old_slugs(records):
+    """Decorate a detail view(request, slug) so that a slug a record had before it
+    was renamed answers 301 to its current page, query kept; records(request): the
+    records the view may show (a draft's old slug stays 404 for visitors)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, slug, *args, **kwargs):
+            try:
+                return view(request, slug, *args, **kwargs)
+            except Http404:
+                record = OldSlug.find(records(request), slug)
+                if record is None:
+                    raise
+            query = request.META.get("QUERY_STRING", "")
+            url = record.get_absolute_url() + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(url)
+
+        return wrapper
+
+    return decorate
 
 
 def visible(record, user):
@@ -153,6 +178,7 @@ def organisation_json_ld(request, organisation, children, members, memberships):
     return data
 
 
+@follows_old_slugs(lambda request: Organisation.objects.visible_to(request.user))
 def organisation_detail(request, slug):
     user = request.user
     shown = Organisation.objects.visible_to(user)

@@ -22,7 +22,7 @@ from .caching import (
 from .formats import CSVRenderer, JSONLDRenderer
 from .paging import FACETS_SCHEMA, Pagination, wants_facets
 from .schema import APISchema
-from .viewsets import EntityViewSetMixin, JSONErrorsMixin
+from .viewsets import EntityViewSetMixin, FollowsOldSlugsMixin, JSONErrorsMixin
 
 __all__ = [
     "APISchema",
@@ -31,6 +31,7 @@ __all__ = [
     "ContentETagMixin",
     "EntityViewSetMixin",
     "FACETS_SCHEMA",
+    "FollowsOldSlugsMixin",
     "JSONErrorsMixin",
     "JSONLDRenderer",
     "Pagination",
