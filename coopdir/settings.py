@@ -30,6 +30,21 @@ def env_list(name, default=""):
     ]
 
 
+# `make run` writes var/local.env (DEBUG=1 and a key made on this machine; var/ is
+# git-ignored) so that manage.py typed by hand works as `make run` does. The
+# environment wins over the file; LOCAL_ENV_FILE names another file, "" none.
+# Tests never read it.
+LOCAL_ENV_FILE = os.environ.get("LOCAL_ENV_FILE", str(BASE_DIR / "var" / "local.env"))
+if (
+    LOCAL_ENV_FILE
+    and os.path.isfile(LOCAL_ENV_FILE)
+    and not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("test_settings")
+):
+    for _line in Path(LOCAL_ENV_FILE).read_text(encoding="utf-8").splitlines():
+        _name, _sep, _value = _line.partition("=")
+        if _sep and not _name.lstrip().startswith("#"):
+            os.environ.setdefault(_name.strip(), _value.strip())
+
 DEBUG = env_bool("DEBUG", default=False)
 
 # Commands that only read the code (models, migrations) and never serve, sign or
