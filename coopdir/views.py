@@ -1,5 +1,6 @@
 """Cross-app pages: home, unified search, countries, sectors, robots.txt."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -437,6 +438,11 @@ def robots_txt(request):
         "Disallow: /admin/",
         "Disallow: /api/",
         "Disallow: /search/",
+        *(
+            f"Disallow: /{code}/search/"
+            for code, _name in settings.LANGUAGES
+            if code != settings.LANGUAGE_CODE
+        ),
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

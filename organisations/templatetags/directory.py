@@ -5,7 +5,10 @@ import json
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import translate_url
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -56,3 +59,27 @@ def verbose_name(record):
 @register.filter
 def model_name(record):
     return record._meta.model_name
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """Return [{code, name, url, current}]: this page in each language, its query
+    (filters, page, order) kept; the other language's home where the page has no
+    twin (a 404)."""
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else "/"
+    current = translation.get_language()
+    versions = []
+    for code, _name in settings.LANGUAGES:
+        url = translate_url(path, code)
+        if url == path and code != current:
+            url = "/" if code == settings.LANGUAGE_CODE else f"/{code}/"
+        versions.append(
+            {
+                "code": code,
+                "name": translation.get_language_info(code)["name_local"],
+                "url": url,
+                "current": code == current,
+            }
+        )
+    return versions
