@@ -18,6 +18,7 @@ from organisations.listing import (
     PAGE_SIZE,
     clean_params,
     facet_groups,
+    label_language,
     listing_context,
     sort_options,
 )
@@ -343,7 +344,11 @@ def country_detail(request, code):
     context = {
         "narrow_title": _("Organisations active here, by sector"),
         "narrow": [
-            {**row, "url": f"{list_url}?country={code}&sector={row['value']}"}
+            {
+                **row,
+                "url": f"{list_url}?country={code}&sector={row['value']}",
+                "lang": label_language("sector", row["value"]),
+            }
             for row in by_sector["sector"]
         ],
         "code": code,

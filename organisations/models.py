@@ -8,8 +8,9 @@ from django.db.models.functions import ExtractYear
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_countries.fields import CountryField
 
 from .regions import REGION_BY_COUNTRY, Region, countries_in
@@ -46,6 +47,25 @@ class Unit(models.TextChoices):
     ITEMS = "items", _("items")
 
 
+# A value with its unit, as a page writes it in each language ("1 body", "3 bodies",
+# "5,300 元"); the API's value_display keeps the unit's code.
+UNIT_TEXTS = {
+    Unit.CNY: ngettext_lazy("%(n)s CNY", "%(n)s CNY", "count"),
+    Unit.USD: ngettext_lazy("%(n)s USD", "%(n)s USD", "count"),
+    Unit.EUR: ngettext_lazy("%(n)s EUR", "%(n)s EUR", "count"),
+    Unit.PEOPLE: ngettext_lazy("%(n)s person", "%(n)s people", "count"),
+    Unit.ORGANISATIONS: ngettext_lazy(
+        "%(n)s organisation", "%(n)s organisations", "count"
+    ),
+    Unit.COUNTRIES: ngettext_lazy("%(n)s country", "%(n)s countries", "count"),
+    Unit.BODIES: ngettext_lazy("%(n)s body", "%(n)s bodies", "count"),
+    Unit.COMPANIES: ngettext_lazy("%(n)s company", "%(n)s companies", "count"),
+    Unit.GROUPS: ngettext_lazy("%(n)s group", "%(n)s groups", "count"),
+    Unit.PLACES: ngettext_lazy("%(n)s place", "%(n)s places", "count"),
+    Unit.PERCENT: ngettext_lazy("%(n)s per cent", "%(n)s per cent", "count"),
+    Unit.ITEMS: ngettext_lazy("%(n)s item", "%(n)s items", "count"),
+}
+
 COUNT_UNITS = [
     Unit.PEOPLE,
     Unit.ORGANISATIONS,
@@ -70,7 +90,13 @@ def validate_not_future_year(value):
 class ListedMixin:
     """A record's sectors and countries as lists show them: as for_list fetched
     them for a whole page (into plain lists: one query each, no queryset built
-    per record), else read now."""
+    per record), else read now; its Chinese name."""
+
+    @property
+    def chinese_name(self):
+        """The record's name in Chinese, when the data has it."""
+        chinese = (self.native_language or "").lower().startswith("zh")
+        return self.native_name if chinese else ""
 
     def listed_sectors(self):
         return self._listed("sectors")
@@ -283,6 +309,17 @@ class Sector(models.Model):
 
     def get_absolute_url(self):
         return reverse("sectors:detail", args=[self.slug])
+
+    @property
+    def label(self):
+        """The name in the active language: the Chinese one on Chinese pages, where
+        the data has it."""
+        return self.name_zh if self.label_language != "en" else self.name
+
+    @property
+    def label_language(self):
+        chinese = (translation.get_language() or "").startswith("zh")
+        return "zh-Hans" if chinese and self.name_zh else "en"
 
 
 class SectorTree:
@@ -856,6 +893,20 @@ class FigureBase(models.Model):
     def __str__(self):
         when = str(self.year) if self.period == self.Period.YEAR else _("at present")
         return f"{self.label} ({when}): {self.value_display}"
+
+    @property
+    def value_text(self):
+        """The value in the page's language, its unit written out for people."""
+        value = self.value.normalize()
+        count = int(value) if value == value.to_integral_value() else 2
+        number = f"{value:,f}"
+        if self.unit in UNIT_TEXTS:
+            text = UNIT_TEXTS[self.unit] % {"n": number, "count": count}
+        else:
+            text = f"{number} {self.unit}"
+        if self.qualifier != Qualifier.EXACT:
+            text = f"{self.get_qualifier_display()} {text}"
+        return text
 
     @property
     def value_display(self):

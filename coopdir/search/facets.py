@@ -54,7 +54,7 @@ def _labels(model, facet, values):
 
         by_pk = SectorTree.current().by_pk
         sectors = [by_pk.get(int(v)) for v in values if str(v).isdigit()]
-        return {str(s.pk): (s.slug, s.name) for s in sectors if s is not None}
+        return {str(s.pk): (s.slug, s.label) for s in sectors if s is not None}
     labels = dict(model._meta.get_field(facet).choices)
     return {v: str(labels.get(v, v)) for v in values}
 

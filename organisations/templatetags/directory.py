@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import translate_url
 from django.utils import translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -83,3 +83,58 @@ def language_versions(context):
             }
         )
     return versions
+
+
+def chinese_page():
+    return (translation.get_language() or "").startswith("zh")
+
+
+@register.filter
+def en(value):
+    """Mark value (English data: a name, a summary) as English, so a Chinese page
+    says which of its words are not Chinese (and a screen reader reads them so)."""
+    if value in (None, ""):
+        return ""
+    return format_html('<span lang="en">{}</span>', value)
+
+
+@register.filter
+def chinese_title(record):
+    """Whether record goes by its Chinese name on this page."""
+    return bool(chinese_page() and record.chinese_name)
+
+
+@register.filter
+def name_html(record, beside=""):
+    """The record's name for this page: its Chinese name on Chinese pages where the
+    data has it (with the English beside when asked: "beside"), else its English
+    name marked as English; search highlights kept."""
+    english = getattr(record, "marked_name", None) or record.name
+    if chinese_title(record):
+        chinese = getattr(record, "marked_native_name", None) or record.chinese_name
+        if beside:
+            return format_html(
+                '<span lang="zh-Hans">{}</span> <span class="name-beside" lang="en">'
+                "{}</span>",
+                chinese,
+                english,
+            )
+        return format_html('<span lang="zh-Hans">{}</span>', chinese)
+    return en(english)
+
+
+@register.filter
+def sector_html(sector):
+    """A sector's name in this page's language, or in English marked so."""
+    return format_html('<span lang="{}">{}</span>', sector.label_language, sector.label)
+
+
+@register.filter
+def sectors_html(sectors, separator=", "):
+    return format_html_join(separator, "{}", ((sector_html(s),) for s in sectors))
+
+
+@register.filter
+def as_typed(value):
+    """What a visitor typed, shown back: in no known language, not to translate."""
+    return format_html('<span translate="no">{}</span>', value)
