@@ -336,13 +336,14 @@ def country_detail(request, code):
         return redirect("countries:detail", code=clean, permanent=True)
     organisations = Organisation.objects.published().for_list()
     mechanisms = Mechanism.objects.published().for_list()
-    headquartered = organisations.filter(hq_country=code)
-    active = organisations.in_country(code).exclude(hq_country=code)
+    # "In a country" means as the country filter has it: any of a record's
+    # countries, its headquarters among them; the countries table counts the same.
+    located = organisations.in_country(code)
     involved = mechanisms.in_country(code)
-    by_sector = search.facet_counts(organisations.in_country(code), ["sector"])
+    by_sector = search.facet_counts(located, ["sector"])
     list_url = reverse("organisations:list")
     context = {
-        "narrow_title": _("Organisations active here, by sector"),
+        "narrow_title": _("Organisations in this country, by sector"),
         "narrow": [
             {
                 **row,
@@ -356,8 +357,11 @@ def country_detail(request, code):
         "region": REGION_BY_COUNTRY.get(code),
         "sections": preview_sections(
             [
-                (_("Organisations headquartered here"), headquartered, None),
-                (_("Organisations active here"), active, None),
+                (
+                    _("Organisations in this country"),
+                    located,
+                    f"{reverse('organisations:list')}?country={code}",
+                ),
                 (
                     _("Mechanisms it takes part in"),
                     involved,
@@ -371,11 +375,14 @@ def country_detail(request, code):
 
 
 def preview_sections(sections):
-    """Return [{title, records, count, more_url}] with the first records of each."""
+    """Return [{title, records, count, more_url}] with the first records of each,
+    leaving out the empty ones (a heading over nothing tells a reader nothing)."""
     result = []
     for title, queryset, more_url in sections:
         records = list(queryset[: PREVIEW + 1])
         count = len(records) if len(records) <= PREVIEW else queryset.count()
+        if not count:
+            continue
         result.append(
             {
                 "title": title,

@@ -150,12 +150,45 @@ def test_country_page_lists_what_is_there(client, directory):
         (s["title"], {r.slug for r in s["records"]})
         for s in response.context["sections"]
     ]
-    assert sections[0][1] == {"acfsmc-europe", "ek"}
-    assert {r.name for r in response.context["sections"][1]["records"]} == {
-        "Active in Finland"
-    }
-    assert sections[2][1] == {"china-finland", "innovation-group"}
+    assert [title for title, _slugs in sections] == [
+        "Organisations in this country",
+        "Mechanisms it takes part in",
+    ]
+    names = {r.name for r in response.context["sections"][0]["records"]}
+    assert names >= {"Active in Finland", "Confederation of Finnish Industries"}
+    assert sections[1][1] == {"china-finland", "innovation-group"}
     assert "<title>Finland" in response.content.decode()
+
+
+def test_a_country_page_leaves_out_empty_sections(client, directory):
+    OrganisationFactory(hq_country="NO")
+    body = client.get("/countries/NO/").content.decode()
+    assert "Mechanisms it takes part in" not in body and "(0)" not in body
+    assert "None in the directory." in client.get("/countries/PE/").content.decode()
+
+
+def test_every_page_counts_a_country_alike(client, seeded):
+    """Home, the countries table, each country page and the country filter all
+    count what is "in a country" as the filter does: any of a record's countries."""
+    table = {
+        row["code"]: row
+        for _region, rows in client.get("/countries/").context["regions"]
+        for row in rows
+    }
+    home = {row["value"]: row["count"] for row in client.get("/").context["countries"]}
+    for code, row in table.items():
+        sections = {
+            str(s["title"]): s["count"]
+            for s in client.get(f"/countries/{code}/").context["sections"]
+        }
+        listed = client.get(f"/organisations/?country={code}").context
+        mechanisms = client.get(f"/mechanisms/?country={code}").context
+        assert sections.get("Organisations in this country", 0) == row["active"], code
+        assert listed["result_count"] == row["active"], code
+        assert sections.get("Mechanisms it takes part in", 0) == row["mechanisms"]
+        assert mechanisms["result_count"] == row["mechanisms"], code
+        if code in home:
+            assert home[code] == row["active"], code
 
 
 def test_country_codes_are_canonical_and_unknown_ones_404(client, db):
