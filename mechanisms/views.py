@@ -13,6 +13,7 @@ from organisations.views import (
     json_ld_base,
     json_ld_ref,
     numbered_sources,
+    repeats,
     visible,
 )
 
@@ -110,6 +111,9 @@ def mechanism_detail(request, slug):
             )
         ],
         "figure_groups": figure_rows(figures),
+        "origin": ""
+        if repeats(mechanism.origin, mechanism.summary)
+        else mechanism.origin,
         "sources": numbered_sources(mechanism.sources.all(), figures),
         "json_ld": mechanism_json_ld(request, mechanism, children, participants),
     }

@@ -47,6 +47,15 @@ def follows_old_slugs(records):
     return decorate
 
 
+def repeats(text, summary):
+    """Whether text says nothing the summary above it has not said already."""
+
+    def plain(value):
+        return " ".join((value or "").casefold().rstrip(" .;").split())
+
+    return bool(plain(text)) and plain(text) in plain(summary)
+
+
 def visible(record, user):
     return record is not None and (
         record.status == Status.PUBLISHED or (user.is_active and user.is_staff)
@@ -231,6 +240,11 @@ def organisation_detail(request, slug):
         "figure_groups": figure_rows(figures),
         "sources": numbered_sources(organisation.sources.all(), figures),
         "mechanism_roles": mechanism_roles(organisation, user),
+        "duties": [
+            duty
+            for duty in organisation.duties.all()
+            if not repeats(duty.text, organisation.summary)
+        ],
         "json_ld": organisation_json_ld(
             request, organisation, children, members, memberships
         ),

@@ -320,3 +320,24 @@ def test_search_pages_in_relevance_order_without_gaps_or_repeats(client):
     names = [r.name for r in first.object_list] + [r.name for r in second.object_list]
     assert names[0] == "Gapless"  # the exact name ranks first
     assert sorted(names) == sorted({*names}) and len(names) == 26
+
+
+def test_there_is_a_favicon(client, db):
+    body = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in body
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
+
+
+def test_entity_pages_do_not_repeat_their_summary(client, seeded):
+    ica = client.get("/organisations/ica/").content.decode()
+    duties = ica[ica.index('<ol class="duties"') :]
+    duties = duties[: duties.index("</ol>")]
+    assert "Unites, represents and serves cooperatives worldwide." not in duties
+    assert "Guardian of the Statement on the Cooperative Identity" in duties
+    crccme = client.get("/mechanisms/crccme/").content.decode()
+    origin = crccme[crccme.index('<h2 id="origin">') :]
+    origin = origin[: origin.index("</section>")]
+    assert "heads of state" not in origin
+    assert "2007" in origin  # the year the summary gives too, as a fact of its own
