@@ -155,6 +155,7 @@ class MechanismAdmin(EntityAdmin):
                     "summary",
                     "description",
                     "sources",
+                    "editor_notes",
                 ]
             },
         ),

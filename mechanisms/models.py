@@ -128,6 +128,14 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
     description = models.TextField(
         _("description"), blank=True, help_text=_("Markdown; sanitised when shown.")
     )
+    editor_notes = models.TextField(
+        _("notes for editors"),
+        blank=True,
+        help_text=_(
+            "Working notes (what the sources leave open, how a fact was read): "
+            "shown in the admin only, never on public pages or in the API."
+        ),
+    )
     website = models.URLField(_("website"), max_length=300, blank=True)
     status = models.CharField(
         _("status"),

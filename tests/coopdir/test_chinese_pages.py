@@ -143,3 +143,26 @@ def test_an_english_page_writes_units_for_people(seeded):
     page = Client().get("/organisations/acfsmc/").content.decode()
     assert "5,300,000,000,000 CNY" in page
     assert "1 body<" in page and "1 bodies" not in page and "14 bodies" in page
+
+
+WORKING_NOTES = [
+    "seed text",
+    "does not give its own name",
+    "does not say whether it is a committee",
+    "names no member state",
+    "does not name them) to",
+]
+
+
+@pytest.mark.django_db
+def test_notes_for_editors_stay_in_the_admin(seeded, superuser):
+    client = Client()
+    for path in [*seed_pages(), "/api/v1/organisations/ica-gso-banking/"]:
+        body = client.get(path).content.decode()
+        found = [note for note in WORKING_NOTES if note in body]
+        assert found == [], path
+    gso = Organisation.objects.get(slug="ica-gso-banking")
+    assert gso.editor_notes == "The source does not give its own name."
+    client.force_login(superuser)
+    form = client.get(f"/admin/organisations/organisation/{gso.pk}/change/")
+    assert "The source does not give its own name." in form.content.decode()
