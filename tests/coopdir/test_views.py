@@ -341,3 +341,13 @@ def test_entity_pages_do_not_repeat_their_summary(client, seeded):
     origin = origin[: origin.index("</section>")]
     assert "heads of state" not in origin
     assert "2007" in origin  # the year the summary gives too, as a fact of its own
+
+
+def test_the_sitemap_lists_each_page_in_both_languages(client, directory):
+    body = client.get("/sitemap.xml").content.decode()
+    assert "<loc>http://testserver/organisations/cccme/</loc>" in body
+    assert "<loc>http://testserver/zh-hans/organisations/cccme/</loc>" in body
+    assert (
+        '<xhtml:link rel="alternate" hreflang="zh-hans" '
+        'href="http://testserver/zh-hans/organisations/cccme/"/>' in body
+    )
