@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import translate_url
 from django.utils import translation
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -127,11 +127,6 @@ def name_html(record, beside=""):
 def sector_html(sector):
     """A sector's name in this page's language, or in English marked so."""
     return format_html('<span lang="{}">{}</span>', sector.label_language, sector.label)
-
-
-@register.filter
-def sectors_html(sectors, separator=", "):
-    return format_html_join(separator, "{}", ((sector_html(s),) for s in sectors))
 
 
 @register.filter
