@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -441,6 +442,12 @@ def sector_detail(request, slug):
         ),
     }
     return render(request, "coopdir/sector_detail.html", context)
+
+
+@require_GET
+def favicon(request):
+    # Looked up per request: the static files' manifest may not exist at import.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @require_GET
