@@ -918,11 +918,9 @@ class FigureBase(models.Model):
 
     @property
     def value_display(self):
-        value = self.value.normalize()
-        text = f"{value:,f}"
-        if self.qualifier != Qualifier.EXACT:
-            text = f"{self.get_qualifier_display()} {text}"
-        return f"{text} {self.unit}"
+        """The value in English whatever the language (the API's), "1 body" too."""
+        with translation.override("en"):
+            return str(self.value_text)
 
     def clean(self):
         super().clean()
