@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run test bench lint browser-deps messages
+.PHONY: setup run test bench lint browser-deps messages local-env
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,17 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
-run: setup
+# Settings for manage.py typed by hand on this set-up (settings.py reads the file):
+# DEBUG on and a key made here, once; var/ is git-ignored, so it is never committed.
+LOCAL_ENV ?= var/local.env
+$(LOCAL_ENV):
+	mkdir -p $(dir $@)
+	umask 077 && $(PYTHON) -c "import secrets; print('DEBUG=1'); \
+	  print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@
+
+local-env: $(LOCAL_ENV)
+
+run: setup $(LOCAL_ENV)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_seed
 	DEBUG=1 $(PY) manage.py ensure_superuser

@@ -42,6 +42,7 @@ from organisations.serializers import OrganisationListSerializer, SectorSerializ
 from .rest import (
     APISchema,
     ContentETagMixin,
+    FollowsOldSlugsMixin,
     JSONErrorsMixin,
     Pagination,
     SlugLookupMixin,
@@ -86,7 +87,12 @@ def count_in_sectors(queryset, sectors, tree):
     ),
     retrieve=extend_schema(summary="One sector, with its counts"),
 )
-class SectorViewSet(SlugLookupMixin, ReadOnlyMixin, viewsets.ReadOnlyModelViewSet):
+class SectorViewSet(
+    FollowsOldSlugsMixin,
+    SlugLookupMixin,
+    ReadOnlyMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     queryset = Sector.objects.select_related("parent")
     serializer_class = SectorSerializer
 

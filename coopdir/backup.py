@@ -22,6 +22,7 @@ from organisations.models import (
     Duty,
     KeyFigure,
     Membership,
+    OldSlug,
     Organisation,
     OrganisationCountry,
     OrganisationName,
@@ -51,6 +52,7 @@ MODELS = [
     Secretariat,
     Participant,
     MechanismFigure,
+    OldSlug,  # so that a restored directory's old links still redirect
 ]
 BY_LABEL = {model._meta.label_lower: model for model in MODELS}
 

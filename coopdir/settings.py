@@ -32,6 +32,21 @@ def env_list(name, default=""):
     ]
 
 
+# `make run` writes var/local.env (DEBUG=1 and a key made on this machine; var/ is
+# git-ignored) so that manage.py typed by hand works as `make run` does. The
+# environment wins over the file; LOCAL_ENV_FILE names another file, "" none.
+# Tests never read it.
+LOCAL_ENV_FILE = os.environ.get("LOCAL_ENV_FILE", str(BASE_DIR / "var" / "local.env"))
+if (
+    LOCAL_ENV_FILE
+    and os.path.isfile(LOCAL_ENV_FILE)
+    and not os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith("test_settings")
+):
+    for _line in Path(LOCAL_ENV_FILE).read_text(encoding="utf-8").splitlines():
+        _name, _sep, _value = _line.partition("=")
+        if _sep and not _name.lstrip().startswith("#"):
+            os.environ.setdefault(_name.strip(), _value.strip())
+
 DEBUG = env_bool("DEBUG", default=False)
 
 # Commands that only read the code (models, migrations) and never serve, sign or
@@ -87,16 +102,21 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "coopdir.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "coopdir.middleware.PublicPagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coopdir.urls"
+
+# How long a shared cache (a CDN, a proxy) may keep a public page served to an
+# anonymous visitor; staff, who carry a session cookie, always get a fresh one.
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_MAX_AGE", "300"))
 
 TEMPLATES = [
     {

@@ -7,7 +7,15 @@ from mechanisms.models import Mechanism, MechanismCountry
 from organisations.models import Organisation, OrganisationCountry, Sector, Status
 
 
-class StaticSitemap(Sitemap):
+class PublicSitemap(Sitemap):
+    """Each page in every language, each entry naming its twins (hreflang)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class StaticSitemap(PublicSitemap):
     def items(self):
         return [
             "home",
@@ -21,7 +29,7 @@ class StaticSitemap(Sitemap):
         return reverse(item)
 
 
-class OrganisationSitemap(Sitemap):
+class OrganisationSitemap(PublicSitemap):
     limit = 5000
 
     def items(self):
@@ -36,12 +44,12 @@ class MechanismSitemap(OrganisationSitemap):
         return Mechanism.objects.published().only("slug", "updated_at")
 
 
-class SectorSitemap(Sitemap):
+class SectorSitemap(PublicSitemap):
     def items(self):
         return Sector.objects.only("slug")
 
 
-class CountrySitemap(Sitemap):
+class CountrySitemap(PublicSitemap):
     def items(self):
         codes = set(
             OrganisationCountry.objects.filter(

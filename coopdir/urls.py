@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -21,12 +22,6 @@ country_patterns = (
 )
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("organisations/", include("organisations.urls")),
-    path("mechanisms/", include("mechanisms.urls")),
-    path("search/", views.search_page, name="search"),
-    path("sectors/", include(sector_patterns)),
-    path("countries/", include(country_patterns)),
     path(
         "sitemap.xml",
         sitemap,
@@ -34,11 +29,22 @@ urlpatterns = [
         name="sitemap",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
-    # set_language: the header's language switcher posts here.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("coopdir.api")),
     path("admin/", admin.site.urls),
 ]
+# The public pages: English at /, Chinese at /zh-hans/. The address alone decides
+# the language, so a page can be cached and shared as it is.
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("organisations/", include("organisations.urls")),
+    path("mechanisms/", include("mechanisms.urls")),
+    path("search/", views.search_page, name="search"),
+    path("sectors/", include(sector_patterns)),
+    path("countries/", include(country_patterns)),
+    prefix_default_language=False,
+)
 
 # Errors under /api/ answer JSON, whatever raised them.
 handler400 = api.bad_request

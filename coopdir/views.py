@@ -1,9 +1,11 @@
 """Cross-app pages: home, unified search, countries, sectors, robots.txt."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -17,11 +19,13 @@ from organisations.listing import (
     PAGE_SIZE,
     clean_params,
     facet_groups,
+    label_language,
     listing_context,
     sort_options,
 )
 from organisations.models import Organisation, OrganisationCountry, Sector, Status
 from organisations.regions import REGION_BY_COUNTRY, Region
+from organisations.views import follows_old_slugs
 
 from . import search
 from .search.found import Merged
@@ -336,15 +340,20 @@ def country_detail(request, code):
         return redirect("countries:detail", code=clean, permanent=True)
     organisations = Organisation.objects.published().for_list()
     mechanisms = Mechanism.objects.published().for_list()
-    headquartered = organisations.filter(hq_country=code)
-    active = organisations.in_country(code).exclude(hq_country=code)
+    # "In a country" means as the country filter has it: any of a record's
+    # countries, its headquarters among them; the countries table counts the same.
+    located = organisations.in_country(code)
     involved = mechanisms.in_country(code)
-    by_sector = search.facet_counts(organisations.in_country(code), ["sector"])
+    by_sector = search.facet_counts(located, ["sector"])
     list_url = reverse("organisations:list")
     context = {
-        "narrow_title": _("Organisations active here, by sector"),
+        "narrow_title": _("Organisations in this country, by sector"),
         "narrow": [
-            {**row, "url": f"{list_url}?country={code}&sector={row['value']}"}
+            {
+                **row,
+                "url": f"{list_url}?country={code}&sector={row['value']}",
+                "lang": label_language("sector", row["value"]),
+            }
             for row in by_sector["sector"]
         ],
         "code": code,
@@ -352,8 +361,11 @@ def country_detail(request, code):
         "region": REGION_BY_COUNTRY.get(code),
         "sections": preview_sections(
             [
-                (_("Organisations headquartered here"), headquartered, None),
-                (_("Organisations active here"), active, None),
+                (
+                    _("Organisations in this country"),
+                    located,
+                    f"{reverse('organisations:list')}?country={code}",
+                ),
                 (
                     _("Mechanisms it takes part in"),
                     involved,
@@ -367,11 +379,14 @@ def country_detail(request, code):
 
 
 def preview_sections(sections):
-    """Return [{title, records, count, more_url}] with the first records of each."""
+    """Return [{title, records, count, more_url}] with the first records of each,
+    leaving out the empty ones (a heading over nothing tells a reader nothing)."""
     result = []
     for title, queryset, more_url in sections:
         records = list(queryset[: PREVIEW + 1])
         count = len(records) if len(records) <= PREVIEW else queryset.count()
+        if not count:
+            continue
         result.append(
             {
                 "title": title,
@@ -402,6 +417,7 @@ def sector_list(request):
 
 
 @rate_limited()
+@follows_old_slugs(lambda request: Sector.objects.all())
 def sector_detail(request, slug):
     sector = get_object_or_404(
         Sector.objects.select_related("parent").prefetch_related("children"),
@@ -433,12 +449,23 @@ def sector_detail(request, slug):
 
 
 @require_GET
+def favicon(request):
+    # Looked up per request: the static files' manifest may not exist at import.
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+@require_GET
 def robots_txt(request):
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /api/",
         "Disallow: /search/",
+        *(
+            f"Disallow: /{code}/search/"
+            for code, _name in settings.LANGUAGES
+            if code != settings.LANGUAGE_CODE
+        ),
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -156,6 +156,7 @@ class MechanismAdmin(EntityAdmin):
                     "summary",
                     "description",
                     "sources",
+                    "editor_notes",
                 ]
             },
         ),

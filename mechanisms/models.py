@@ -21,6 +21,8 @@ from organisations.models import (
     Status,
     bump_version,
     for_list,
+    keep_old_slug,
+    stored_slug,
     validate_not_future_year,
 )
 
@@ -126,6 +128,14 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
     description = models.TextField(
         _("description"), blank=True, help_text=_("Markdown; sanitised when shown.")
     )
+    editor_notes = models.TextField(
+        _("notes for editors"),
+        blank=True,
+        help_text=_(
+            "Working notes (what the sources leave open, how a fact was read): "
+            "shown in the admin only, never on public pages or in the API."
+        ),
+    )
     website = models.URLField(_("website"), max_length=300, blank=True)
     status = models.CharField(
         _("status"),
@@ -174,7 +184,9 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        old = stored_slug(self)
         super().save(*args, **kwargs)
+        keep_old_slug(self, old)
 
     def get_absolute_url(self):
         return reverse("mechanisms:detail", args=[self.slug])
@@ -375,7 +387,14 @@ class MechanismFigure(FigureBase):
     )
 
     class Meta:
-        ordering = ["mechanism", "-year", "position", "pk"]
+        # Yearly figures newest first, then those true "at present": NULL years
+        # sort last on SQLite and first on PostgreSQL unless told.
+        ordering = [
+            "mechanism",
+            models.F("year").desc(nulls_last=True),
+            "position",
+            "pk",
+        ]
         verbose_name = _("figure")
         verbose_name_plural = _("figures")
         constraints = FigureBase.figure_constraints("mechanismfigure")

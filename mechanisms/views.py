@@ -10,9 +10,11 @@ from coopdir.throttling import filtered, rate_limited
 from organisations.listing import Listing, sort_options
 from organisations.views import (
     figure_rows,
+    follows_old_slugs,
     json_ld_base,
     json_ld_ref,
     numbered_sources,
+    repeats,
     visible,
 )
 
@@ -55,6 +57,7 @@ def mechanism_json_ld(request, mechanism, children, participants):
     return data
 
 
+@follows_old_slugs(lambda request: Mechanism.objects.visible_to(request.user))
 def mechanism_detail(request, slug):
     user = request.user
     shown = Mechanism.objects.visible_to(user)
@@ -110,6 +113,9 @@ def mechanism_detail(request, slug):
             )
         ],
         "figure_groups": figure_rows(figures),
+        "origin": ""
+        if repeats(mechanism.origin, mechanism.summary)
+        else mechanism.origin,
         "sources": numbered_sources(mechanism.sources.all(), figures),
         "json_ld": mechanism_json_ld(request, mechanism, children, participants),
     }

@@ -474,7 +474,16 @@ class OrganisationAdmin(EntityAdmin):
         ),
         (
             gettext_lazy("About"),
-            {"fields": ["sectors", "website", "summary", "description", "sources"]},
+            {
+                "fields": [
+                    "sectors",
+                    "website",
+                    "summary",
+                    "description",
+                    "sources",
+                    "editor_notes",
+                ]
+            },
         ),
         (
             gettext_lazy("Record"),

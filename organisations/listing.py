@@ -13,7 +13,7 @@ from django_countries import countries
 
 from coopdir import search
 
-from .models import Sector
+from .models import SectorTree
 from .regions import Region
 
 PAGE_SIZE = 20
@@ -97,9 +97,17 @@ def value_label(facet, value):
     if facet == "region":
         return str(Region(value).label) if value in Region.values else value
     if facet == "sector":
-        sector = Sector.objects.filter(slug=value).first()
-        return sector.name if sector else value
+        sector = SectorTree.current().by_slug.get(value)
+        return sector.label if sector else value
     return value
+
+
+def label_language(facet, value):
+    """Return the language of a facet value's label when it may not be the page's:
+    a sector with no Chinese name shows its English one."""
+    if facet == "sector" and (sector := SectorTree.current().by_slug.get(value)):
+        return sector.label_language
+    return ""
 
 
 def facet_groups(params, counts, facets, labels=None):
@@ -119,6 +127,7 @@ def facet_groups(params, counts, facets, labels=None):
                 **row,
                 "selected": row["value"] in selected,
                 "url": toggled(params, facet, row["value"]),
+                "lang": label_language(facet, row["value"]),
             }
             for row in rows
         ]
@@ -139,6 +148,7 @@ def chips(params, groups):
                     {
                         "facet": group["label"],
                         "label": value["label"],
+                        "lang": value["lang"],
                         "url": value["url"],
                     }
                 )

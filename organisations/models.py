@@ -8,8 +8,9 @@ from django.db.models.functions import ExtractYear
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_countries.fields import CountryField
 
 from .regions import REGION_BY_COUNTRY, Region, countries_in
@@ -46,6 +47,25 @@ class Unit(models.TextChoices):
     ITEMS = "items", _("items")
 
 
+# A value with its unit, as a page writes it in each language ("1 body", "3 bodies",
+# "5,300 元"); the API's value_display keeps the unit's code.
+UNIT_TEXTS = {
+    Unit.CNY: ngettext_lazy("%(n)s CNY", "%(n)s CNY", "count"),
+    Unit.USD: ngettext_lazy("%(n)s USD", "%(n)s USD", "count"),
+    Unit.EUR: ngettext_lazy("%(n)s EUR", "%(n)s EUR", "count"),
+    Unit.PEOPLE: ngettext_lazy("%(n)s person", "%(n)s people", "count"),
+    Unit.ORGANISATIONS: ngettext_lazy(
+        "%(n)s organisation", "%(n)s organisations", "count"
+    ),
+    Unit.COUNTRIES: ngettext_lazy("%(n)s country", "%(n)s countries", "count"),
+    Unit.BODIES: ngettext_lazy("%(n)s body", "%(n)s bodies", "count"),
+    Unit.COMPANIES: ngettext_lazy("%(n)s company", "%(n)s companies", "count"),
+    Unit.GROUPS: ngettext_lazy("%(n)s group", "%(n)s groups", "count"),
+    Unit.PLACES: ngettext_lazy("%(n)s place", "%(n)s places", "count"),
+    Unit.PERCENT: ngettext_lazy("%(n)s per cent", "%(n)s per cent", "count"),
+    Unit.ITEMS: ngettext_lazy("%(n)s item", "%(n)s items", "count"),
+}
+
 COUNT_UNITS = [
     Unit.PEOPLE,
     Unit.ORGANISATIONS,
@@ -70,7 +90,13 @@ def validate_not_future_year(value):
 class ListedMixin:
     """A record's sectors and countries as lists show them: as for_list fetched
     them for a whole page (into plain lists: one query each, no queryset built
-    per record), else read now."""
+    per record), else read now; its Chinese name."""
+
+    @property
+    def chinese_name(self):
+        """The record's name in Chinese, when the data has it."""
+        chinese = (self.native_language or "").lower().startswith("zh")
+        return self.native_name if chinese else ""
 
     def listed_sectors(self):
         return self._listed("sectors")
@@ -196,6 +222,58 @@ def can_publish(user, model):
     return bool(user and user.has_perm(f"{opts.app_label}.publish_{opts.model_name}"))
 
 
+class OldSlug(models.Model):
+    """A slug a record had before it was renamed, kept so that its old links answer
+    with a permanent redirect to the current page instead of 404."""
+
+    # The record's model name ("organisation", "mechanism", "sector"): one table
+    # serves the apps without organisations knowing of mechanisms.
+    kind = models.CharField(_("kind"), max_length=30)
+    slug = models.SlugField(_("slug"), max_length=120, db_index=False)
+    record_id = models.BigIntegerField(_("record"))
+    created_at = models.DateTimeField(_("renamed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("old slug")
+        verbose_name_plural = _("old slugs")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "slug"], name="old_slug_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.kind}: {self.slug}"
+
+    @classmethod
+    def find(cls, queryset, slug):
+        """Return the record of queryset that slug named before, or None."""
+        kind = queryset.model._meta.model_name
+        pk = (
+            cls.objects.filter(kind=kind, slug=slug)
+            .values_list("record_id", flat=True)
+            .first()
+        )
+        return None if pk is None else queryset.filter(pk=pk).first()
+
+
+def stored_slug(instance):
+    """Return the slug instance has in the database ("" for a new record)."""
+    if instance._state.adding or instance.pk is None:
+        return ""
+    stored = type(instance)._base_manager.filter(pk=instance.pk)
+    return stored.values_list("slug", flat=True).first() or ""
+
+
+def keep_old_slug(instance, old):
+    """After a save: remember old as instance's former slug if it changed. (A
+    slug in use again needs no clean-up: a record's own slug is looked up first.)"""
+    if old and old != instance.slug:
+        OldSlug.objects.update_or_create(
+            kind=instance._meta.model_name,
+            slug=old,
+            defaults={"record_id": instance.pk},
+        )
+
+
 class Sector(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=60, blank=True)
@@ -224,8 +302,24 @@ class Sector(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        old = stored_slug(self)
+        super().save(*args, **kwargs)
+        keep_old_slug(self, old)
+
     def get_absolute_url(self):
         return reverse("sectors:detail", args=[self.slug])
+
+    @property
+    def label(self):
+        """The name in the active language: the Chinese one on Chinese pages, where
+        the data has it."""
+        return self.name_zh if self.label_language != "en" else self.name
+
+    @property
+    def label_language(self):
+        chinese = (translation.get_language() or "").startswith("zh")
+        return "zh-Hans" if chinese and self.name_zh else "en"
 
 
 class SectorTree:
@@ -426,6 +520,14 @@ class Organisation(ListedMixin, PartialDateMixin, models.Model):
     description = models.TextField(
         _("description"), blank=True, help_text=_("Markdown; sanitised when shown.")
     )
+    editor_notes = models.TextField(
+        _("notes for editors"),
+        blank=True,
+        help_text=_(
+            "Working notes (what the sources leave open, how a fact was read): "
+            "shown in the admin only, never on public pages or in the API."
+        ),
+    )
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -476,7 +578,9 @@ class Organisation(ListedMixin, PartialDateMixin, models.Model):
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        old = stored_slug(self)
         super().save(*args, **kwargs)
+        keep_old_slug(self, old)
         if self.hq_country:
             OrganisationCountry.objects.get_or_create(
                 organisation=self, country=self.hq_country
@@ -799,12 +903,24 @@ class FigureBase(models.Model):
         return f"{self.label} ({when}): {self.value_display}"
 
     @property
-    def value_display(self):
+    def value_text(self):
+        """The value in the page's language, its unit written out for people."""
         value = self.value.normalize()
-        text = f"{value:,f}"
+        count = int(value) if value == value.to_integral_value() else 2
+        number = f"{value:,f}"
+        if self.unit in UNIT_TEXTS:
+            text = UNIT_TEXTS[self.unit] % {"n": number, "count": count}
+        else:
+            text = f"{number} {self.unit}"
         if self.qualifier != Qualifier.EXACT:
             text = f"{self.get_qualifier_display()} {text}"
-        return f"{text} {self.unit}"
+        return text
+
+    @property
+    def value_display(self):
+        """The value in English whatever the language (the API's), "1 body" too."""
+        with translation.override("en"):
+            return str(self.value_text)
 
     def clean(self):
         super().clean()
@@ -839,7 +955,14 @@ class KeyFigure(FigureBase):
     )
 
     class Meta:
-        ordering = ["organisation", "-year", "position", "pk"]
+        # Yearly figures newest first, then those true "at present": NULL years
+        # sort last on SQLite and first on PostgreSQL unless told.
+        ordering = [
+            "organisation",
+            models.F("year").desc(nulls_last=True),
+            "position",
+            "pk",
+        ]
         verbose_name = _("key figure")
         verbose_name_plural = _("key figures")
         constraints = FigureBase.figure_constraints("keyfigure")

@@ -1,8 +1,10 @@
 """Public pages of organisations."""
 
+from functools import wraps
 from itertools import groupby
 
 from django.db.models import Prefetch
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
@@ -10,7 +12,7 @@ from coopdir.throttling import filtered, rate_limited
 
 from .filters import OrganisationFilter
 from .listing import Listing, sort_options
-from .models import KeyFigure, Membership, Organisation, Status
+from .models import KeyFigure, Membership, OldSlug, Organisation, Status
 
 
 @rate_limited(when=filtered)
@@ -23,6 +25,38 @@ def organisation_list(request):
     )
     context = listing.context(request, sort_options(listing.params))
     return render(request, "organisations/list.html", context)
+
+
+def follows_old_slugs(records):
+    """Decorate a detail view(request, slug) so that a slug a record had before it
+    was renamed answers 301 to its current page, query kept; records(request): the
+    records the view may show (a draft's old slug stays 404 for visitors)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, slug, *args, **kwargs):
+            try:
+                return view(request, slug, *args, **kwargs)
+            except Http404:
+                record = OldSlug.find(records(request), slug)
+                if record is None:
+                    raise
+            query = request.META.get("QUERY_STRING", "")
+            url = record.get_absolute_url() + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(url)
+
+        return wrapper
+
+    return decorate
+
+
+def repeats(text, summary):
+    """Whether text says nothing the summary above it has not said already."""
+
+    def plain(value):
+        return " ".join((value or "").casefold().rstrip(" .;").split())
+
+    return bool(plain(text)) and plain(text) in plain(summary)
 
 
 def visible(record, user):
@@ -156,6 +190,7 @@ def organisation_json_ld(request, organisation, children, members, memberships):
     return data
 
 
+@follows_old_slugs(lambda request: Organisation.objects.visible_to(request.user))
 def organisation_detail(request, slug):
     user = request.user
     shown = Organisation.objects.visible_to(user)
@@ -208,6 +243,11 @@ def organisation_detail(request, slug):
         "figure_groups": figure_rows(figures),
         "sources": numbered_sources(organisation.sources.all(), figures),
         "mechanism_roles": mechanism_roles(organisation, user),
+        "duties": [
+            duty
+            for duty in organisation.duties.all()
+            if not repeats(duty.text, organisation.summary)
+        ],
         "json_ld": organisation_json_ld(
             request, organisation, children, members, memberships
         ),

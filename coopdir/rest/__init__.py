@@ -21,7 +21,12 @@ from .caching import (
 from .formats import CSVRenderer, JSONLDRenderer
 from .paging import FACETS_SCHEMA, Pagination, wants_facets
 from .schema import APISchema
-from .viewsets import EntityViewSetMixin, JSONErrorsMixin, SlugLookupMixin
+from .viewsets import (
+    EntityViewSetMixin,
+    FollowsOldSlugsMixin,
+    JSONErrorsMixin,
+    SlugLookupMixin,
+)
 
 __all__ = [
     "APISchema",
@@ -29,6 +34,7 @@ __all__ = [
     "ContentETagMixin",
     "EntityViewSetMixin",
     "FACETS_SCHEMA",
+    "FollowsOldSlugsMixin",
     "JSONErrorsMixin",
     "JSONLDRenderer",
     "Pagination",

@@ -7,6 +7,8 @@ import reversion
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, ProtectedError, RestrictedError, Sum
+from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.utils import translate_validation
 from rest_framework import exceptions, serializers, status
@@ -18,6 +20,7 @@ from coopdir.search import engine
 from coopdir.search.found import Found
 from coopdir.throttling import ThrottleFirstMixin
 from organisations.history import ensure_baseline
+from organisations.models import OldSlug
 
 from .access import StaffTokenWritePermission, check_publish
 from .caching import (
@@ -45,6 +48,40 @@ def version_stamp():
     return {"n": None, "last": last, "versions": version}
 
 
+class Moved(exceptions.APIException):
+    status_code = status.HTTP_301_MOVED_PERMANENTLY
+    default_detail = _("This record was renamed: it is at the address in Location.")
+    default_code = "moved"
+
+    def __init__(self, location):
+        super().__init__()
+        self.location = location
+
+
+class FollowsOldSlugsMixin:
+    """A read of a slug a record had before it was renamed answers 301 to the
+    record's current address, query kept (writes must name the current slug)."""
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            slug = self.kwargs.get(self.lookup_field, "")
+            if self.request.method not in ("GET", "HEAD"):
+                raise
+            record = OldSlug.find(self.get_queryset(), slug)
+            if record is None:
+                raise
+        namespace = self.request.resolver_match.namespace
+        name = f"{self.basename}-detail"
+        name = f"{namespace}:{name}" if namespace else name
+        url = reverse(name, kwargs={self.lookup_field: record.slug})
+        query = self.request.META.get("QUERY_STRING", "")
+        raise Moved(
+            self.request.build_absolute_uri(url + (f"?{query}" if query else ""))
+        )
+
+
 class JSONErrorsMixin:
     """Errors are JSON whatever format was asked for (a CSV of an error helps none)."""
 
@@ -58,6 +95,9 @@ class JSONErrorsMixin:
         response = super().handle_exception(exc)
         if getattr(exc, "extra", None):
             response.data.update(exc.extra)
+        if isinstance(exc, Moved):
+            response["Location"] = exc.location
+            response.data["url"] = exc.location
         return response
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -81,7 +121,9 @@ class SlugLookupMixin:
         return super().get_object()
 
 
-class EntityViewSetMixin(ThrottleFirstMixin, SlugLookupMixin, JSONErrorsMixin):
+class EntityViewSetMixin(
+    ThrottleFirstMixin, FollowsOldSlugsMixin, SlugLookupMixin, JSONErrorsMixin
+):
     """List, detail and writes of organisations or mechanisms, with caching headers.
 
     Subclasses set queryset, filterset_class, the serializers and facets.

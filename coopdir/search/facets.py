@@ -2,8 +2,9 @@
 
 The search index keeps each record's facet values (country, region, sector, kind,
 scope) in one narrow table, so the counts of a result set are one grouped query over
-that table, whatever the filters were. Results are cached under the index version,
-which every write raises: a cached count is never older than the data.
+that table, whatever the filters were. Counts are cached under the index version,
+which every write raises: a cached count is never older than the data. Only numbers
+are cached; labels are added per request, in the visitor's language.
 """
 
 import hashlib
@@ -53,7 +54,7 @@ def _labels(model, facet, values):
 
         by_pk = SectorTree.current().by_pk
         sectors = [by_pk.get(int(v)) for v in values if str(v).isdigit()]
-        return {str(s.pk): (s.slug, s.name) for s in sectors if s is not None}
+        return {str(s.pk): (s.slug, s.label) for s in sectors if s is not None}
     labels = dict(model._meta.get_field(facet).choices)
     return {v: str(labels.get(v, v)) for v in values}
 
@@ -78,9 +79,7 @@ def _count(queryset, facets):
         scale = queryset.count() / counted
     if scale is not None:
         rows = [(f, v, max(1, round(n * scale))) for f, v, n in rows]
-    result = label_rows(model, rows, facets)
-    result.approximate = scale is not None
-    return result
+    return rows, scale is not None
 
 
 def label_rows(model, rows, facets):
@@ -121,11 +120,16 @@ def facet_counts(queryset, facets=FACETS):
     digest = hashlib.sha256(
         repr((engine.kind(queryset.model), facets, sql, params)).encode()
     ).hexdigest()
-    key = f"coopdir:facets:{engine.version()}:{digest}"
-    result = cache.get(key)
-    if result is None:
-        result = _count(queryset, facets)
-        cache.set(key, result, CACHE_SECONDS)
+    key = f"coopdir:facet-rows:{engine.version()}:{digest}"
+    counted = cache.get(key)
+    if counted is None:
+        counted = _count(queryset, facets)
+        cache.set(key, counted, CACHE_SECONDS)
+    rows, approximate = counted
+    # Labelled here, not before caching: one language's names must not be served
+    # to the other.
+    result = label_rows(queryset.model, rows, facets)
+    result.approximate = approximate
     return result
 
 

@@ -5,7 +5,10 @@ import json
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import translate_url
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -56,3 +59,77 @@ def verbose_name(record):
 @register.filter
 def model_name(record):
     return record._meta.model_name
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """Return [{code, name, url, current}]: this page in each language, its query
+    (filters, page, order) kept; the other language's home where the page has no
+    twin (a 404)."""
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else "/"
+    current = translation.get_language()
+    versions = []
+    for code, _name in settings.LANGUAGES:
+        url = translate_url(path, code)
+        if url == path and code != current:
+            url = "/" if code == settings.LANGUAGE_CODE else f"/{code}/"
+        versions.append(
+            {
+                "code": code,
+                "name": translation.get_language_info(code)["name_local"],
+                "url": url,
+                "current": code == current,
+            }
+        )
+    return versions
+
+
+def chinese_page():
+    return (translation.get_language() or "").startswith("zh")
+
+
+@register.filter
+def en(value):
+    """Mark value (English data: a name, a summary) as English, so a Chinese page
+    says which of its words are not Chinese (and a screen reader reads them so)."""
+    if value in (None, ""):
+        return ""
+    return format_html('<span lang="en">{}</span>', value)
+
+
+@register.filter
+def chinese_title(record):
+    """Whether record goes by its Chinese name on this page."""
+    return bool(chinese_page() and record.chinese_name)
+
+
+@register.filter
+def name_html(record, beside=""):
+    """The record's name for this page: its Chinese name on Chinese pages where the
+    data has it (with the English beside when asked: "beside"), else its English
+    name marked as English; search highlights kept."""
+    english = getattr(record, "marked_name", None) or record.name
+    if chinese_title(record):
+        chinese = getattr(record, "marked_native_name", None) or record.chinese_name
+        if beside:
+            return format_html(
+                '<span lang="zh-Hans">{}</span> <span class="name-beside" lang="en">'
+                "{}</span>",
+                chinese,
+                english,
+            )
+        return format_html('<span lang="zh-Hans">{}</span>', chinese)
+    return en(english)
+
+
+@register.filter
+def sector_html(sector):
+    """A sector's name in this page's language, or in English marked so."""
+    return format_html('<span lang="{}">{}</span>', sector.label_language, sector.label)
+
+
+@register.filter
+def as_typed(value):
+    """What a visitor typed, shown back: in no known language, not to translate."""
+    return format_html('<span translate="no">{}</span>', value)

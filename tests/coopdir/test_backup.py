@@ -134,3 +134,15 @@ def test_a_malformed_document_is_refused_clearly(tmp_path, content, message):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(CommandError, match="There is no file"):
         call_command("import_directory", str(tmp_path / "nope.json"), verbosity=0)
+
+
+def test_old_slugs_round_trip_so_old_links_still_redirect(client, tmp_path):
+    record = OrganisationFactory(slug="cosco")
+    record.slug = "cosco-shipping"
+    record.save()
+    before, after = round_trip(tmp_path)
+    assert before["counts"]["organisations.oldslug"] == 1
+    assert after["records"] == before["records"]
+    response = client.get("/organisations/cosco/")
+    assert response.status_code == 301
+    assert response["Location"] == "/organisations/cosco-shipping/"

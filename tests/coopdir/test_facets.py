@@ -1,4 +1,6 @@
 import pytest
+from django.test import Client
+from django.utils import translation
 
 from coopdir.search import facet_counts, search_all
 from mechanisms.models import Mechanism
@@ -43,3 +45,28 @@ def test_it_counts_mechanism_scopes_and_searches_both_kinds():
         "Mechanism",
         "Organisation",
     ]
+
+
+def test_a_cached_count_is_labelled_in_the_language_that_reads_it():
+    OrganisationFactory(hq_country="CN")
+    queryset = Organisation.objects.all()
+    with translation.override("en"):
+        english = facet_counts(queryset, ["country", "region"])
+    with translation.override("zh-hans"):
+        chinese = facet_counts(queryset, ["country", "region"])
+    with translation.override("en"):
+        again = facet_counts(queryset, ["country", "region"])
+    assert english["country"][0]["label"] == "China"
+    assert chinese["country"][0]["label"] == "中国"
+    assert chinese["region"][0]["label"] == "亚太"
+    assert again == english
+
+
+def test_the_home_page_is_in_the_language_of_its_reader_whoever_came_first(client):
+    OrganisationFactory(hq_country="CN", countries=["FI"])
+    client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = client.get("/zh-hans/").content.decode()
+    assert "中国" in chinese and "芬兰" in chinese and "欧洲" in chinese
+    assert ">Finland<" not in chinese and ">Europe<" not in chinese
+    english = Client().get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Finland" in english and "芬兰" not in english

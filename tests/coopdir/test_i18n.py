@@ -22,14 +22,14 @@ def directory(db):
 
 
 def chinese(client, path):
-    return client.get(path, HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9")
+    return client.get(f"/zh-hans{path}", HTTP_ACCEPT_LANGUAGE="zh-Hans,zh;q=0.9")
 
 
 def english(client, path):
     return client.get(path, HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
 
 
-def test_it_shows_the_home_page_in_chinese_to_a_chinese_browser(client, directory):
+def test_it_shows_the_home_page_in_chinese_at_its_chinese_address(client, directory):
     response = chinese(client, "/")
     body = response.content.decode()
     assert response.status_code == 200
@@ -39,13 +39,19 @@ def test_it_shows_the_home_page_in_chinese_to_a_chinese_browser(client, director
     assert "4 个组织" in body and "2 个工作机制" in body  # plural forms
     assert "按行业浏览" in body and "最近更新" in body
     assert "Browse by sector" not in body and "Recently updated" not in body
+    assert 'href="/zh-hans/organisations/"' in body  # links stay in Chinese
 
 
-@pytest.mark.parametrize("header", ["zh-CN,zh;q=0.9,en;q=0.8", "zh", "zh-Hans-CN"])
-def test_it_serves_simplified_chinese_to_what_chinese_browsers_send(client, db, header):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
-    assert '<html lang="zh-hans">' in response.content.decode()
-    assert "Accept-Language" in response["Vary"]
+@pytest.mark.parametrize("header", ["zh-CN,zh;q=0.9,en;q=0.8", "zh", "en"])
+def test_the_address_alone_decides_the_language(client, db, header):
+    english_page = client.get("/", HTTP_ACCEPT_LANGUAGE=header)
+    assert '<html lang="en">' in english_page.content.decode()
+    chinese_page = client.get("/zh-hans/", HTTP_ACCEPT_LANGUAGE=header)
+    assert '<html lang="zh-hans">' in chinese_page.content.decode()
+    for response in (english_page, chinese_page):
+        assert "Accept-Language" not in response.get("Vary", "")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert '<html lang="en">' in client.get("/").content.decode()
 
 
 def test_it_shows_an_organisation_list_in_chinese(client, directory):
@@ -85,7 +91,7 @@ def test_it_shows_the_not_found_page_in_chinese(client, db):
     body = response.content.decode()
     assert response.status_code == 404
     assert '<html lang="zh-hans">' in body and "页面不存在" in body
-    assert 'action="/i18n/setlang/"' in body
+    assert '<a href="/" hreflang="en" lang="en">English</a>' in body
 
 
 def test_it_shows_the_error_page_in_chinese(rf):
@@ -95,59 +101,82 @@ def test_it_shows_the_error_page_in_chinese(rf):
     assert '<html lang="zh-hans">' in body and "出错了" in body
 
 
-def test_it_prefers_the_language_cookie_to_the_browser_header(client, directory):
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
-    body = english(client, "/organisations/").content.decode()
-    assert '<html lang="zh-hans">' in body and "<h1>组织机构</h1>" in body
-
-
-def test_it_offers_a_switcher_that_works_without_javascript(client, directory):
-    body = english(client, "/organisations/?country=FI&o=name").content.decode()
-    form = re.search(r'<form class="lang-switch".*?</form>', body, re.S).group(0)
-    assert 'method="post"' in form and 'action="/i18n/setlang/"' in form
-    assert 'name="csrfmiddlewaretoken"' in form
-    assert 'name="next" value="/organisations/?country=FI&amp;o=name"' in form
-    assert '<label class="visually-hidden" for="lang-select">Language</label>' in form
-    assert '<select id="lang-select" name="language">' in form
-    assert '<option value="zh-hans" lang="zh-hans">简体中文</option>' in form
-    assert '<option value="en" lang="en" selected>English</option>' in form
-    assert '<button type="submit">' in form
-
-
-def test_it_switches_the_language_with_the_form_post(directory):
-    client = Client(enforce_csrf_checks=True)
-    body = english(client, "/organisations/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
-    response = client.post(
-        "/i18n/setlang/",
-        {
-            "csrfmiddlewaretoken": token,
-            "language": "zh-hans",
-            "next": "/organisations/?country=FI",
-        },
-        HTTP_ACCEPT_LANGUAGE="en",
+def test_the_language_switch_is_a_link_that_keeps_the_page_and_its_filters(
+    client, directory
+):
+    body = english(client, "/organisations/?country=FI&ordering=name").content.decode()
+    switch = re.search(r'<ul class="lang-switch".*?</ul>', body, re.S).group(0)
+    assert "<form" not in switch and "<select" not in switch
+    assert (
+        '<a href="/zh-hans/organisations/?country=FI&amp;ordering=name" '
+        'hreflang="zh-hans" lang="zh-hans">简体中文</a>' in switch
     )
-    assert response.status_code == 302
-    assert response["Location"] == "/organisations/?country=FI"
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
-    after = english(client, "/organisations/?country=FI").content.decode()
-    assert '<html lang="zh-hans">' in after and "<h1>组织机构</h1>" in after
+    assert '<span aria-current="true" lang="en">English</span>' in switch
 
-    response = client.post(
-        "/i18n/setlang/",
-        {"csrfmiddlewaretoken": token, "language": "en", "next": "/"},
+    body = chinese(client, "/organisations/acfsmc/?x=1").content.decode()
+    assert '<a href="/organisations/acfsmc/?x=1" hreflang="en" lang="en">' in body
+
+
+def test_every_page_names_its_twin_in_the_other_language(client, directory):
+    body = english(client, "/sectors/agriculture/").content.decode()
+    assert (
+        '<link rel="alternate" hreflang="en" '
+        'href="http://testserver/sectors/agriculture/">' in body
     )
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    assert '<html lang="en">' in chinese(client, "/").content.decode()
-
-
-def test_it_ignores_a_next_address_on_another_site(client, db):
-    response = client.post(
-        "/i18n/setlang/",
-        {"language": "zh-hans", "next": "https://elsewhere.example/"},
+    assert (
+        '<link rel="alternate" hreflang="zh-hans" '
+        'href="http://testserver/zh-hans/sectors/agriculture/">' in body
     )
-    assert response.status_code == 302
-    assert "elsewhere.example" not in response["Location"]
+    assert (
+        '<link rel="alternate" hreflang="x-default" '
+        'href="http://testserver/sectors/agriculture/">' in body
+    )
+    chinese_body = chinese(client, "/sectors/agriculture/").content.decode()
+    assert (
+        '<link rel="canonical" '
+        'href="http://testserver/zh-hans/sectors/agriculture/">' in chinese_body
+    )
+
+
+PUBLIC_PAGES = [
+    "/",
+    "/organisations/",
+    "/organisations/?country=FI",
+    "/organisations/acfsmc/",
+    "/mechanisms/",
+    "/search/?q=china",
+    "/countries/",
+    "/countries/CN/",
+    "/sectors/",
+    "/sectors/agriculture/",
+]
+
+
+@pytest.mark.parametrize("prefix", ["", "/zh-hans"])
+def test_public_pages_carry_no_cookie_and_may_be_kept_by_a_shared_cache(
+    directory, prefix
+):
+    client = Client()
+    paths = [*PUBLIC_PAGES, directory.council.get_absolute_url()]
+    for path in paths:
+        path = path if path.startswith(prefix or "/") else prefix + path
+        response = client.get(path)
+        body = response.content.decode()
+        assert response.status_code == 200, path
+        assert not response.cookies, (path, response.cookies)
+        assert "Cookie" not in response.get("Vary", ""), path
+        assert "csrfmiddlewaretoken" not in body and 'method="post"' not in body
+        control = response["Cache-Control"]
+        assert "public" in control and "max-age=" in control, path
+        assert "private" not in control and "no-store" not in control
+
+
+def test_staff_pages_are_not_kept_by_a_shared_cache(client, directory, staff_user):
+    client.force_login(staff_user)
+    response = client.get("/organisations/acfsmc/")
+    assert response.status_code == 200
+    assert "public" not in response.get("Cache-Control", "")
+    assert "Cookie" in response["Vary"]
 
 
 def read_po(path):

@@ -150,12 +150,45 @@ def test_country_page_lists_what_is_there(client, directory):
         (s["title"], {r.slug for r in s["records"]})
         for s in response.context["sections"]
     ]
-    assert sections[0][1] == {"acfsmc-europe", "ek"}
-    assert {r.name for r in response.context["sections"][1]["records"]} == {
-        "Active in Finland"
-    }
-    assert sections[2][1] == {"china-finland", "innovation-group"}
+    assert [title for title, _slugs in sections] == [
+        "Organisations in this country",
+        "Mechanisms it takes part in",
+    ]
+    names = {r.name for r in response.context["sections"][0]["records"]}
+    assert names >= {"Active in Finland", "Confederation of Finnish Industries"}
+    assert sections[1][1] == {"china-finland", "innovation-group"}
     assert "<title>Finland" in response.content.decode()
+
+
+def test_a_country_page_leaves_out_empty_sections(client, directory):
+    OrganisationFactory(hq_country="NO")
+    body = client.get("/countries/NO/").content.decode()
+    assert "Mechanisms it takes part in" not in body and "(0)" not in body
+    assert "None in the directory." in client.get("/countries/PE/").content.decode()
+
+
+def test_every_page_counts_a_country_alike(client, seeded):
+    """Home, the countries table, each country page and the country filter all
+    count what is "in a country" as the filter does: any of a record's countries."""
+    table = {
+        row["code"]: row
+        for _region, rows in client.get("/countries/").context["regions"]
+        for row in rows
+    }
+    home = {row["value"]: row["count"] for row in client.get("/").context["countries"]}
+    for code, row in table.items():
+        sections = {
+            str(s["title"]): s["count"]
+            for s in client.get(f"/countries/{code}/").context["sections"]
+        }
+        listed = client.get(f"/organisations/?country={code}").context
+        mechanisms = client.get(f"/mechanisms/?country={code}").context
+        assert sections.get("Organisations in this country", 0) == row["active"], code
+        assert listed["result_count"] == row["active"], code
+        assert sections.get("Mechanisms it takes part in", 0) == row["mechanisms"]
+        assert mechanisms["result_count"] == row["mechanisms"], code
+        if code in home:
+            assert home[code] == row["active"], code
 
 
 def test_country_codes_are_canonical_and_unknown_ones_404(client, db):
@@ -287,3 +320,34 @@ def test_search_pages_in_relevance_order_without_gaps_or_repeats(client):
     names = [r.name for r in first.object_list] + [r.name for r in second.object_list]
     assert names[0] == "Gapless"  # the exact name ranks first
     assert sorted(names) == sorted({*names}) and len(names) == 26
+
+
+def test_there_is_a_favicon(client, db):
+    body = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in body
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
+
+
+def test_entity_pages_do_not_repeat_their_summary(client, seeded):
+    ica = client.get("/organisations/ica/").content.decode()
+    duties = ica[ica.index('<ol class="duties"') :]
+    duties = duties[: duties.index("</ol>")]
+    assert "Unites, represents and serves cooperatives worldwide." not in duties
+    assert "Guardian of the Statement on the Cooperative Identity" in duties
+    crccme = client.get("/mechanisms/crccme/").content.decode()
+    origin = crccme[crccme.index('<h2 id="origin">') :]
+    origin = origin[: origin.index("</section>")]
+    assert "heads of state" not in origin
+    assert "2007" in origin  # the year the summary gives too, as a fact of its own
+
+
+def test_the_sitemap_lists_each_page_in_both_languages(client, directory):
+    body = client.get("/sitemap.xml").content.decode()
+    assert "<loc>http://testserver/organisations/cccme/</loc>" in body
+    assert "<loc>http://testserver/zh-hans/organisations/cccme/</loc>" in body
+    assert (
+        '<xhtml:link rel="alternate" hreflang="zh-hans" '
+        'href="http://testserver/zh-hans/organisations/cccme/"/>' in body
+    )

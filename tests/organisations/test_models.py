@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django_countries.data import COUNTRIES
 
 from organisations.models import KeyFigure, Organisation, OrganisationCountry
@@ -47,6 +48,15 @@ def test_it_keeps_figures_at_full_magnitude():
     figure.refresh_from_db()
     assert figure.value == Decimal("5300000000000")
     assert figure.value_display == "about 5,300,000,000,000 CNY"
+
+
+def test_a_figure_writes_its_unit_for_people_in_each_language():
+    one = KeyFigureFactory(value=Decimal("1"), unit="bodies", metric="bodies")
+    many = KeyFigureFactory(value=Decimal("14"), unit="bodies", metric="bodies")
+    assert (one.value_display, many.value_display) == ("1 body", "14 bodies")
+    with translation.override("zh-hans"):
+        assert one.value_text == "1 个机构"
+        assert one.value_display == "1 body"  # the API's stays English
 
 
 def test_it_validates_partial_dates_and_loops():

@@ -326,3 +326,13 @@ def test_drafts_are_left_out_of_relations(client, directory):
 
 def test_unknown_slug_is_404(client, db):
     assert client.get("/organisations/no-such-body/").status_code == 404
+
+
+def test_figure_tables_come_newest_year_first_then_at_present(client, seeded):
+    """The same order on SQLite and PostgreSQL, whose NULL years sort apart."""
+    body = client.get("/organisations/acfsmc/").content.decode()
+    captions = re.findall(r"<caption>([^<]*)", body)
+    assert [c.strip() for c in captions] == ["2020", "At present"]
+    first = body.index("<caption>2020")
+    assert body.index("Aggregate turnover") > first
+    assert body.index("Bodies within the Council") > body.index("<caption>At present")
