@@ -284,8 +284,12 @@ class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
 
     def _set_status(self, request, queryset, status, allowed_from, done):
         changed = 0
-        rows = queryset.select_related(None).select_for_update()
-        for obj in rows.filter(status__in=allowed_from):
+        # Read once: counted again after the change, a list filtered by status
+        # (?status__exact=review) no longer holds the records just changed.
+        selected = list(queryset.select_related(None).select_for_update())
+        for obj in selected:
+            if obj.status not in allowed_from:
+                continue
             with reversion.create_revision():
                 reversion.set_user(request.user)
                 reversion.set_comment(done)
@@ -293,7 +297,7 @@ class EntityAdmin(SafeImportExportMixin, HistoryAdmin):
                 obj.save()
             self.log_change(request, obj, done)
             changed += 1
-        skipped = queryset.count() - changed
+        skipped = len(selected) - changed
         self.message_user(
             request,
             ngettext(
