@@ -1,9 +1,9 @@
 """The mechanisms admin: every mechanism with its names, countries and people."""
 
-import reversion
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
+from organisations import history
 from organisations.admin import (
     CountryListFilter,
     EntityAdmin,
@@ -22,16 +22,7 @@ from .models import (
 )
 from .resources import MechanismResource
 
-for _model in (
-    MechanismName,
-    MechanismCountry,
-    SubnationalParticipant,
-    Secretariat,
-    Participant,
-    MechanismFigure,
-):
-    reversion.register(_model)
-reversion.register(
+history.register_record(
     Mechanism,
     follow=(
         "other_names",

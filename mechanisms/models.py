@@ -21,6 +21,7 @@ from organisations.models import (
     Status,
     bump_version,
     for_list,
+    lf_line_ends,
     validate_not_future_year,
 )
 
@@ -171,6 +172,7 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def save(self, *args, **kwargs):
+        lf_line_ends(self)
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
