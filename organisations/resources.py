@@ -32,7 +32,14 @@ from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
 from .history import ensure_baseline
-from .models import Organisation, OrganisationCountry, Sector, Source, Status
+from .models import (
+    Organisation,
+    OrganisationCountry,
+    Sector,
+    Source,
+    Status,
+    lf_line_ends,
+)
 from .models import can_publish as user_can_publish
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -370,14 +377,47 @@ class EntityResource(ModelResource):
         if kwargs.get("dry_run"):
             return super().import_row(row, instance_loader, **kwargs)
         existing = instance_loader.get_instance(row)
-        if existing is not None:
-            ensure_baseline(existing, self.user)
-        # One revision per row: reverting one record never reverts the others.
-        with reversion.create_revision():
-            if self.user is not None and self.user.is_authenticated:
-                reversion.set_user(self.user)
-            reversion.set_comment(_("Imported from a file."))
-            return super().import_row(row, instance_loader, **kwargs)
+        with transaction.atomic():
+            if existing is not None:
+                ensure_baseline(existing, self.user)
+            # One revision per row: reverting one record never reverts the others.
+            with reversion.create_revision():
+                if self.user is not None and self.user.is_authenticated:
+                    reversion.set_user(self.user)
+                reversion.set_comment(_("Imported from a file."))
+                result = super().import_row(row, instance_loader, **kwargs)
+            if result.import_type == RowResult.IMPORT_TYPE_SKIP:
+                # An unchanged row writes no history, not even a first baseline.
+                transaction.set_rollback(True)
+        return result
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """Skip a row that would change nothing, its countries and sources too."""
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        for field in self.get_import_fields():
+            if field.readonly or field.attribute is None:
+                continue  # the notes; countries and sources are compared below
+            if isinstance(field.widget, ManyToManyWidget):
+                if field.column_name not in row:
+                    continue
+                given = sorted(o.pk for o in field.clean(row))
+                stored = sorted(field.get_value(original).values_list("pk", flat=True))
+                if given != stored:
+                    return False
+            elif field.get_value(instance) != field.get_value(original):
+                return False
+        if instance.import_countries is not None:
+            keep = set(instance.import_countries)
+            if getattr(instance, "hq_country", None):
+                keep.add(str(instance.hq_country))
+            rows = self.country_model.objects.filter(**{self.country_fk: original})
+            if set(rows.values_list("country", flat=True)) != keep:
+                return False
+        urls = set(instance.import_source_urls)
+        return not urls or urls <= set(
+            original.sources.filter(url__in=urls).values_list("url", flat=True)
+        )
 
     def import_instance(self, instance, row, **kwargs):
         number = kwargs.get("row_number")
@@ -428,6 +468,7 @@ class EntityResource(ModelResource):
         except ValidationError as e:
             for field, messages_ in e.message_dict.items():
                 errors.setdefault(field, []).extend(messages_)
+        lf_line_ends(instance)  # as saved, so an unchanged row reads as unchanged
         if not user_can_publish(self.user, self._meta.model):
             if was_published:
                 errors.setdefault("status", []).append(
@@ -542,7 +583,7 @@ class OrganisationResource(EntityResource):
         ]
         clean_model_instances = True
         use_transactions = True
-        skip_unchanged = False
+        skip_unchanged = True  # re-importing an unchanged file changes nothing
         report_skipped = True
 
     def adapt_rows(self, rows):

@@ -121,7 +121,8 @@ def test_an_export_imports_back_unchanged_in_every_format(staff):
             content = content.encode()
         page = dry_run(staff, content, name=f"export.{export_format}", fmt=fmt)
         text = page.content.decode()
-        assert "Dry run: 0 to create, 2 to change, 0 rejected" in text, fmt
+        assert "Dry run: 0 to create, 0 to change, 0 rejected" in text, fmt
+        assert "2 rows are the same as the stored records" in text, fmt
 
 
 def test_the_admin_export_downloads_csv(staff):
@@ -294,3 +295,40 @@ def test_a_confirm_sent_twice_changes_nothing_more(staff):
     assert again.status_code == 200
     assert "This dry run has already been used" in again.content.decode()
     assert Organisation.objects.count() == 2
+
+
+def test_reimporting_an_unchanged_file_changes_nothing_and_writes_no_history(staff):
+    rows = ten_rows()
+    rows[0]["description"] = "First line.\r\nSecond line."
+    confirm(staff, dry_run(staff, csv_bytes(rows)))
+    versions = {o.pk: o.version for o in Organisation.objects.all()}
+    history = (Version.objects.count(), LogEntry.objects.count())
+
+    page = dry_run(staff, csv_bytes(rows))
+    text = page.content.decode()
+    assert "Dry run: 0 to create, 0 to change, 0 rejected" in text
+    assert "10 rows are the same as the stored records" in text
+    response = confirm(staff, page)
+    assert response.status_code == 200
+    assert (Version.objects.count(), LogEntry.objects.count()) == history
+    assert {o.pk: o.version for o in Organisation.objects.all()} == versions
+
+
+def test_a_row_changing_only_its_countries_is_not_skipped(staff):
+    org = OrganisationFactory(slug="ica", name="ICA", hq_country="BE", countries=["FR"])
+    exported = OrganisationResource().export()
+    row = dict(zip(exported.headers, exported[0], strict=True))
+    assert row["countries"] == "BE;FR"
+    row["countries"] = "BE;FR;DE"
+    page = dry_run(staff, csv_bytes([row]))
+    assert "Dry run: 0 to create, 1 to change, 0 rejected" in page.content.decode()
+    confirm(staff, page)
+    assert sorted(str(c.country) for c in org.countries.all()) == ["BE", "DE", "FR"]
+
+
+def test_an_unchanged_record_without_history_gets_no_baseline_from_an_import(staff):
+    OrganisationFactory(slug="ica", name="ICA", hq_country="BE")
+    content = OrganisationResource().export().export("csv").encode()
+    confirm(staff, dry_run(staff, content))
+    assert not Version.objects.exists()
+    assert not LogEntry.objects.exists()
