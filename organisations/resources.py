@@ -18,6 +18,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -27,7 +28,7 @@ from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.resources import ModelResource
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
@@ -43,6 +44,8 @@ from .models import (
 from .models import can_publish as user_can_publish
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+# Rows applied per transaction: each batch holds the write lock for a few seconds.
+IMPORT_BATCH_ROWS = 200
 WRITES = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE}
 LIST_SEPARATOR = ";"
 
@@ -362,20 +365,109 @@ class EntityResource(ModelResource):
     # --- one row ------------------------------------------------------------
 
     def import_data(self, dataset, dry_run=False, **kwargs):
+        """Import dataset: a dry run in one transaction rolled back; a real import
+        in batches of IMPORT_BATCH_ROWS rows, each committed in its own transaction
+        with its search index update, so no import holds SQLite's write lock for
+        long. Given dry_run_digests (batch_digests of the dry run), a batch that
+        differs from the dry run, or fails, is rolled back and the import stops
+        there: result.coopdir_stopped says which rows were imported and why the
+        rest were not.
+        """
         # coopdir owns the search index (it imports both apps, never the other way
-        # round): index once at the end instead of once per saved row.
-        from coopdir.search import engine, signals
+        # round): index once per batch instead of once per saved row.
+        from coopdir.search import signals
 
-        with signals.suspended():
-            result = super().import_data(dataset, dry_run=dry_run, **kwargs)
-        if not dry_run and not result.has_errors():
-            touched = [r.object_id for r in result.rows if r.import_type in WRITES]
-            engine.index_records(self._meta.model, touched)
+        if dry_run:
+            with signals.suspended():
+                return super().import_data(dataset, dry_run=True, **kwargs)
+        self._expected = kwargs.pop("dry_run_digests", None)
+        self._batch, self._batch_rows, self._done = None, [], 0
+        self._stopped = None
+        kwargs["use_transactions"] = False  # the batches are the transactions
+        try:
+            with signals.suspended():
+                result = super().import_data(dataset, dry_run=False, **kwargs)
+        finally:
+            if self._batch is not None:  # an error escaped: nothing of it stays
+                self._close_batch(commit=False)
+        result.coopdir_stopped = self._stopped
         return result
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if kwargs.get("dry_run"):
+            return
+        self._end_batch()
+        # Rows of a batch rolled back, or never applied, count as skipped.
+        for key in result.totals:
+            result.totals[key] = 0
+        for row_result in result.rows:
+            result.increment_row_result_total(row_result)
 
     def import_row(self, row, instance_loader, **kwargs):
         if kwargs.get("dry_run"):
             return super().import_row(row, instance_loader, **kwargs)
+        if self._stopped:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return row_result
+        if self._batch is None:
+            self._batch = transaction.atomic()
+            self._batch.__enter__()
+        row_result = self._import_row(row, instance_loader, **kwargs)
+        self._batch_rows.append(row_result)
+        if len(self._batch_rows) >= IMPORT_BATCH_ROWS:
+            self._end_batch()
+        return row_result
+
+    def _end_batch(self):
+        """Commit the open batch with its index update, or roll it back and stop."""
+        from coopdir.search import engine
+
+        if self._batch is None:
+            return
+        rows, first = self._batch_rows, self._done + 1
+        last = self._done + len(rows)
+        failed = next((r for r in rows if r.errors), None)
+        number = self._done // IMPORT_BATCH_ROWS
+        expected = self._expected
+        if failed is not None:
+            why = _("a row failed: %(error)s") % {"error": failed.errors[0].error}
+        elif expected is not None and (
+            number >= len(expected) or rows_digest(rows) != expected[number]
+        ):
+            why = _("the data changed since the dry run")
+        else:
+            touched = [r.object_id for r in rows if r.import_type in WRITES]
+            engine.index_records(self._meta.model, touched)
+            self._close_batch(commit=True)
+            self._done = last
+            return
+        self._close_batch(commit=False)
+        for row_result in rows:
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        if not self._done:
+            self._stopped = _("%(why)s: nothing was changed. Run the dry run again.")
+        else:
+            self._stopped = _(
+                "Rows %(first)d to %(last)d were not imported because %(why)s, nor "
+                "was any row after them. %(done)d rows before them were imported as "
+                "the dry run showed. Run the dry run again to import the rest."
+            )
+        self._stopped %= {
+            "first": first,
+            "last": last,
+            "why": capfirst(why) if not self._done else why,
+            "done": self._done,
+        }
+
+    def _close_batch(self, commit):
+        if not commit:
+            transaction.set_rollback(True)
+        batch, self._batch, self._batch_rows = self._batch, None, []
+        batch.__exit__(None, None, None)
+
+    def _import_row(self, row, instance_loader, **kwargs):
         existing = instance_loader.get_instance(row)
         with transaction.atomic():
             if existing is not None:
@@ -630,26 +722,43 @@ class SizeLimitedImportForm(ImportForm):
 
 
 class DryRunConfirmForm(ConfirmImportForm):
+    # The batch_digests of the dry run, separated by spaces.
     dry_run_digest = forms.CharField(widget=forms.HiddenInput())
+    dry_run_rejected = forms.IntegerField(
+        widget=forms.HiddenInput(), required=False, min_value=0
+    )
     skip_rejected = forms.BooleanField(
         required=False,
         label=gettext_lazy("Skip the rejected rows and import the others"),
     )
 
 
-def result_digest(result):
-    """Return a fingerprint of what an import did, row by row."""
-    rows = [
+def rows_digest(rows, errors=()):
+    """Return a fingerprint of what an import did to rows (RowResults)."""
+    done = [
         [
             row.import_type,
             row.object_repr or "",
             sorted(row.validation_error.messages) if row.validation_error else [],
         ]
-        for row in result.rows
+        for row in rows
     ]
-    errors = [str(e.error) for e in result.base_errors]
-    text = json.dumps([rows, errors], sort_keys=True, default=str)
+    text = json.dumps([done, list(errors)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def result_digest(result):
+    """Return a fingerprint of what an import did, row by row."""
+    return rows_digest(result.rows, [str(e.error) for e in result.base_errors])
+
+
+def batch_digests(result):
+    """Return the fingerprint of each batch of IMPORT_BATCH_ROWS rows, in order."""
+    rows = result.rows
+    return [
+        rows_digest(rows[start : start + IMPORT_BATCH_ROWS])
+        for start in range(0, len(rows), IMPORT_BATCH_ROWS)
+    ]
 
 
 class SafeImportExportMixin(ImportExportMixin):
@@ -706,8 +815,9 @@ class SafeImportExportMixin(ImportExportMixin):
         confirm = context.get("confirm_form") or self.create_confirm_form(
             request, import_form=form
         )
-        confirm.initial["dry_run_digest"] = result_digest(result)
+        confirm.initial["dry_run_digest"] = " ".join(batch_digests(result))
         rejected = len(result.invalid_rows)
+        confirm.initial["dry_run_rejected"] = rejected
         if rejected:
             confirm.fields["skip_rejected"].required = True
         else:
@@ -735,32 +845,29 @@ class SafeImportExportMixin(ImportExportMixin):
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
 
     def process_dataset(self, dataset, form, request, **kwargs):
-        digest = form.cleaned_data.get("dry_run_digest")
-        with transaction.atomic():
-            result = super().process_dataset(dataset, form, request, **kwargs)
-            refusal = None
-            if result.has_errors():
-                refusal = _("The import failed and nothing was changed.")
-            elif result.invalid_rows and not form.cleaned_data.get("skip_rejected"):
-                refusal = _(
-                    "Rows were rejected and skipping them was not confirmed: "
-                    "nothing was changed."
-                )
-            elif result_digest(result) != digest:
-                refusal = _(
-                    "The data changed since the dry run, so the import would not do "
-                    "what it showed: nothing was changed. Run the dry run again."
-                )
-            if refusal:
-                transaction.set_rollback(True)
-                result.coopdir_refusal = refusal
-        return result
+        if form.cleaned_data.get("dry_run_rejected") and not form.cleaned_data.get(
+            "skip_rejected"
+        ):
+            result = Result()
+            result.coopdir_refusal = _(
+                "Rows were rejected and skipping them was not confirmed: "
+                "nothing was changed."
+            )
+            return result
+        digests = (form.cleaned_data.get("dry_run_digest") or "").split()
+        # Applied in batches, each checked against the dry run (see import_data).
+        return super().process_dataset(
+            dataset, form, request, dry_run_digests=digests, **kwargs
+        )
 
     def process_result(self, result, request):
         refusal = getattr(result, "coopdir_refusal", None)
         if refusal:
             messages.error(request, refusal)
             return HttpResponseRedirect(self._import_url())
+        stopped = getattr(result, "coopdir_stopped", None)
+        if stopped:
+            messages.error(request, stopped)
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):

@@ -332,3 +332,25 @@ def test_an_unchanged_record_without_history_gets_no_baseline_from_an_import(sta
     confirm(staff, dry_run(staff, content))
     assert not Version.objects.exists()
     assert not LogEntry.objects.exists()
+
+
+def test_an_import_applies_in_batches_and_says_where_it_stopped(staff, monkeypatch):
+    monkeypatch.setattr("organisations.resources.IMPORT_BATCH_ROWS", 2)
+    page = dry_run(staff, csv_bytes(ten_rows()[:5]))
+    # Someone adds row 4's record after the dry run: the second batch differs.
+    OrganisationFactory(slug="cooperative-3", name="Cooperative 3")
+    response = confirm(staff, page)
+    text = response.content.decode()
+    assert (
+        "Rows 3 to 4 were not imported because the data changed since the dry run"
+        in text
+    )
+    assert "2 rows before them were imported as the dry run showed" in text
+    assert "Import finished: 2 new" in text
+    names = set(Organisation.objects.values_list("name", flat=True))
+    assert names == {"Cooperative 0", "Cooperative 1", "Cooperative 3"}
+    # The batches applied are searchable (indexed with their batch).
+    from coopdir.search import engine
+
+    imported = Organisation.objects.get(name="Cooperative 1")
+    assert engine.indexed_tags(Organisation, imported.pk)
