@@ -246,6 +246,8 @@ class EntityResource(ModelResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.user = kwargs.get("user")
+        self.sr_as_slovakia = bool(kwargs.get("sr_as_slovakia"))
+        self.import_status = kwargs.get("import_status") or Status.DRAFT
         self.row_notes = {}
         self.row_rejections = {}
 
@@ -343,7 +345,7 @@ class EntityResource(ModelResource):
                 continue
             if given or not name:
                 continue  # the model's own validation names the empty value
-            key = (name.casefold(), str(row.get("hq_country") or "").strip().casefold())
+            key = (name.casefold(), self._country_key(row.get("hq_country")))
             base = slugify(name)[:100] or "record"
             if key in seen_keys:
                 self._reject(
@@ -361,6 +363,22 @@ class EntityResource(ModelResource):
             seen_slugs[slug] = number
             row["slug"] = slug
             self._note(number, _("slug “%(slug)s” made from the name") % {"slug": slug})
+
+    def _country_key(self, value):
+        # "UK" and "England" are one country: compare what they are read as.
+        try:
+            return self._read_country(value)[0]
+        except ValueError:
+            return " ".join(str(value or "").split()).casefold()
+
+    def _read_country(self, value):
+        """Return (code, note) as normalise_country, SR read as chosen at import."""
+        text = " ".join(str(value or "").split())
+        if self.sr_as_slovakia and text.upper() == "SR":
+            return "SK", _("“%(v)s” read as Slovakia (SK), as chosen at import") % {
+                "v": text
+            }
+        return normalise_country(value)
 
     # --- one row ------------------------------------------------------------
 
@@ -526,9 +544,9 @@ class EntityResource(ModelResource):
             errors[field] = messages_
         if "hq_country" in row:
             try:
-                code, note = normalise_country(row["hq_country"])
+                code, note = self._read_country(row["hq_country"])
                 row["hq_country"] = code
-                self._note(number, note)
+                self._note(number, note or ("" if code else _("no country given")))
             except ValueError as e:
                 errors["hq_country"] = [str(e)]
                 row["hq_country"] = ""
@@ -541,7 +559,7 @@ class EntityResource(ModelResource):
         codes = []
         for value in split_list(row.get("countries")):
             try:
-                code, note = normalise_country(value)
+                code, note = self._read_country(value)
                 codes.append(code)
                 self._note(number, note)
             except ValueError as e:
@@ -561,6 +579,8 @@ class EntityResource(ModelResource):
             for field, messages_ in e.message_dict.items():
                 errors.setdefault(field, []).extend(messages_)
         lf_line_ends(instance)  # as saved, so an unchanged row reads as unchanged
+        if instance.pk is None and not str(row.get("status") or "").strip():
+            instance.status = self.import_status
         if not user_can_publish(self.user, self._meta.model):
             if was_published:
                 errors.setdefault("status", []).append(
@@ -703,7 +723,27 @@ class OrganisationResource(EntityResource):
                         break
 
 
-class SizeLimitedImportForm(ImportForm):
+class ImportChoices(forms.Form):
+    """What the person chooses for a whole file, asked with it and kept to confirm."""
+
+    import_status = forms.ChoiceField(
+        label=gettext_lazy("Status of the imported records"),
+        choices=Status.choices,
+        initial=Status.DRAFT,
+        required=False,
+        help_text=gettext_lazy("For rows whose status column is empty or absent."),
+    )
+    sr_as_slovakia = forms.BooleanField(
+        label=gettext_lazy("Read the country code “SR” as Slovakia (SK)"),
+        required=False,
+        help_text=gettext_lazy(
+            "SR is the ISO code of Suriname; some files write it for Slovakia "
+            "(Slovenská republika). Unticked, rows with SR are refused."
+        ),
+    )
+
+
+class SizeLimitedImportForm(ImportForm, ImportChoices):
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         if upload.size > MAX_IMPORT_BYTES:
@@ -721,7 +761,12 @@ class SizeLimitedImportForm(ImportForm):
         return upload
 
 
-class DryRunConfirmForm(ConfirmImportForm):
+class DryRunConfirmForm(ConfirmImportForm, ImportChoices):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ImportChoices.base_fields:
+            self.fields[name].widget = forms.HiddenInput()
+
     # The batch_digests of the dry run, separated by spaces.
     dry_run_digest = forms.CharField(widget=forms.HiddenInput())
     dry_run_rejected = forms.IntegerField(
@@ -778,10 +823,21 @@ class SafeImportExportMixin(ImportExportMixin):
         return self.has_view_permission(request)
 
     def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        chosen = getattr(form, "cleaned_data", None) or {}
         return {
             **super().get_import_resource_kwargs(request, **kwargs),
             "user": request.user,
+            "import_status": chosen.get("import_status") or Status.DRAFT,
+            "sr_as_slovakia": bool(chosen.get("sr_as_slovakia")),
         }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            for name in ImportChoices.base_fields:
+                initial[name] = import_form.cleaned_data.get(name)
+        return initial
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, UnicodeDecodeError):

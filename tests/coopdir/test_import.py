@@ -354,3 +354,61 @@ def test_an_import_applies_in_batches_and_says_where_it_stopped(staff, monkeypat
 
     imported = Organisation.objects.get(name="Cooperative 1")
     assert engine.indexed_tags(Organisation, imported.pk)
+
+
+def test_duplicates_are_found_on_the_country_as_read_and_blank_countries_noted(staff):
+    rows = [
+        {"name": "Coop Shop", "kind": "cooperative", "country": "UK"},
+        {"name": "Coop Shop", "kind": "cooperative", "country": "England"},
+        {"name": "No Country", "kind": "cooperative", "country": ""},
+    ]
+    text = dry_run(staff, csv_bytes(rows)).content.decode()
+    assert "Dry run: 2 to create, 0 to change, 1 rejected" in text
+    assert "same name and country as row 1" in text
+    assert "no country given" in text
+
+
+def test_sr_is_read_as_slovakia_only_when_chosen(staff):
+    rows = [{"name": "Bratislava Coop", "kind": "cooperative", "country": "SR"}]
+    resource = OrganisationResource()
+    refused = resource.import_data(
+        tablib.Dataset().load(csv_bytes(rows).decode()), dry_run=True
+    )
+    assert len(refused.invalid_rows) == 1
+    chosen = OrganisationResource(sr_as_slovakia=True).import_data(
+        tablib.Dataset().load(csv_bytes(rows).decode()),
+        dry_run=True,
+        retain_instance_in_row_result=True,
+    )
+    assert not chosen.invalid_rows
+    assert "read as Slovakia (SK)" in chosen.rows[0].instance.import_notes
+
+
+def test_the_status_and_the_reading_of_sr_are_chosen_at_import(staff):
+    rows = [
+        {"name": "Bratislava Coop", "kind": "cooperative", "country": "SR"},
+        {"name": "Vienna Coop", "kind": "cooperative", "country": "AT"},
+    ]
+    url = reverse("admin:organisations_organisation_import")
+    page = staff.post(
+        url,
+        {
+            "resource": "0",
+            "format": CSV,
+            "import_file": SimpleUploadedFile("sk.csv", csv_bytes(rows)),
+            "import_status": "review",
+            "sr_as_slovakia": "on",
+        },
+    )
+    assert "Dry run: 2 to create, 0 to change, 0 rejected" in page.content.decode()
+    confirm(staff, page)
+    imported = Organisation.objects.order_by("name")
+    assert [(o.name, str(o.hq_country), o.status) for o in imported] == [
+        ("Bratislava Coop", "SK", "review"),
+        ("Vienna Coop", "AT", "review"),
+    ]
+
+
+def test_imported_records_are_drafts_unless_chosen_otherwise(staff):
+    confirm(staff, dry_run(staff, csv_bytes(ten_rows()[:1])))
+    assert Organisation.objects.get().status == Status.DRAFT
