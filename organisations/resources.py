@@ -5,15 +5,18 @@ changed or rejected (with the reason) and which values were normalised; then the
 import, which applies exactly what the dry run showed in one transaction or nothing.
 """
 
+import csv
 import difflib
 import hashlib
+import io
 import json
 import re
+from urllib.parse import quote
 
 import reversion
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -92,6 +95,12 @@ COUNTRY_ALIASES = {
     "中国": "CN",
     "中华人民共和国": "CN",
     "china": "CN",
+}
+
+# Labels of the columns that are no model field (errors are keyed by column).
+EXTRA_LABELS = {
+    "countries": gettext_lazy("countries of operation"),
+    "source_url": gettext_lazy("source URLs"),
 }
 
 # ISO codes that real files use for another country: refuse rather than guess.
@@ -364,6 +373,40 @@ class EntityResource(ModelResource):
             row["slug"] = slug
             self._note(number, _("slug “%(slug)s” made from the name") % {"slug": slug})
 
+    def rejects(self, dataset, result):
+        """Return the rejected rows as editors read them: number, the record's
+        name, the reasons under the fields' labels, and the row as read."""
+        found = []
+        for invalid in result.invalid_rows:
+            values = dict(
+                zip(dataset.headers, dataset[invalid.number - 1], strict=False)
+            )
+            reasons = [
+                (self.field_label(name), messages_)
+                for name, messages_ in invalid.error_dict.items()
+            ]
+            found.append(
+                {
+                    "number": invalid.number,
+                    "name": values.get("name", ""),
+                    "reasons": reasons,
+                    "values": values,
+                }
+            )
+        return found
+
+    def field_label(self, name):
+        """Return the label editors know a column by ("headquarters country")."""
+        if name == NON_FIELD_ERRORS:
+            return ""
+        if name in EXTRA_LABELS:
+            return capfirst(EXTRA_LABELS[name])
+        try:
+            label = self._meta.model._meta.get_field(name).verbose_name
+        except (FieldDoesNotExist, AttributeError):
+            label = name
+        return capfirst(label)
+
     def _country_key(self, value):
         # "UK" and "England" are one country: compare what they are read as.
         try:
@@ -413,6 +456,7 @@ class EntityResource(ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
+        result.coopdir_rejects = self.rejects(dataset, result)
         if kwargs.get("dry_run"):
             return
         self._end_batch()
@@ -778,6 +822,23 @@ class DryRunConfirmForm(ConfirmImportForm, ImportChoices):
     )
 
 
+def rejects_csv(rejects):
+    """Return the rejected rows as a CSV data: URL, to fix and import again."""
+    if not rejects:
+        return ""
+    out = io.StringIO()
+    headers = list(rejects[0]["values"])
+    writer = csv.writer(out)
+    writer.writerow([*headers, "rejected because"])
+    for reject in rejects:
+        why = "; ".join(
+            f"{label}: {'; '.join(messages_)}" if label else "; ".join(messages_)
+            for label, messages_ in reject["reasons"]
+        )
+        writer.writerow([*(reject["values"].get(h, "") for h in headers), why])
+    return "data:text/csv;charset=utf-8," + quote("\ufeff" + out.getvalue(), safe="")
+
+
 def rows_digest(rows, errors=()):
     """Return a fingerprint of what an import did to rows (RowResults)."""
     done = [
@@ -880,6 +941,7 @@ class SafeImportExportMixin(ImportExportMixin):
             confirm.fields["skip_rejected"].widget = forms.HiddenInput()
         context["confirm_form"] = confirm
         context["rejected_count"] = rejected
+        context["rejects_csv"] = rejects_csv(getattr(result, "coopdir_rejects", []))
         return response
 
     def process_import(self, request, **kwargs):

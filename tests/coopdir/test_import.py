@@ -412,3 +412,24 @@ def test_the_status_and_the_reading_of_sr_are_chosen_at_import(staff):
 def test_imported_records_are_drafts_unless_chosen_otherwise(staff):
     confirm(staff, dry_run(staff, csv_bytes(ten_rows()[:1])))
     assert Organisation.objects.get().status == Status.DRAFT
+
+
+def test_rejected_rows_are_named_with_field_labels_and_downloadable(staff):
+    rows = ten_rows()[:2]
+    rows[1]["country"] = "Atlantis"
+    page = dry_run(staff, csv_bytes(rows))
+    text = page.content.decode()
+    assert "<strong>Cooperative 1</strong>" in text
+    assert "Headquarters country: unknown country “Atlantis”" in text
+    reasons = text.split('class="rejected-reasons"')[1].split("</ul>")[0]
+    assert "hq_country" not in reasons
+    link = page.context["rejects_csv"]
+    assert link.startswith("data:text/csv;charset=utf-8,")
+    from urllib.parse import unquote
+
+    content = unquote(link.split(",", 1)[1]).lstrip("\ufeff")
+    rejected = list(csv.DictReader(io.StringIO(content)))
+    assert [(r["name"], r["hq_country"]) for r in rejected] == [
+        ("Cooperative 1", "Atlantis")
+    ]
+    assert "unknown country" in rejected[0]["rejected because"]
