@@ -535,11 +535,18 @@ class EntityResource(ModelResource):
             if existing is not None:
                 ensure_baseline(existing, self.user)
             # One revision per row: reverting one record never reverts the others.
-            with reversion.create_revision():
+            # Added once, when the row is written (its save, sectors and sources
+            # would each record it again, following every row of it each time).
+            with reversion.create_revision(manage_manually=True):
                 if self.user is not None and self.user.is_authenticated:
                     reversion.set_user(self.user)
                 reversion.set_comment(_("Imported from a file."))
                 result = super().import_row(row, instance_loader, **kwargs)
+                if result.import_type in WRITES:
+                    model = self._meta.model
+                    reversion.add_to_revision(
+                        model._base_manager.get(pk=result.object_id)
+                    )
             if result.import_type == RowResult.IMPORT_TYPE_SKIP:
                 # An unchanged row writes no history, not even a first baseline.
                 transaction.set_rollback(True)

@@ -96,6 +96,11 @@ def test_ten_organisations_import_after_a_dry_run(staff):
     assert first.status == Status.DRAFT
     assert [s.slug for s in first.sectors.all()] == ["agriculture"]
     assert Version.objects.get_for_object(first).count() == 1
+    # The version holds the record as imported, sectors and countries included.
+    version = Version.objects.get_for_object(first).get()
+    assert version.field_dict["sectors"] == [first.sectors.get().pk]
+    rows = {v.content_type.model for v in version.revision.version_set.all()}
+    assert rows == {"organisation", "organisationcountry"}
     assert LogEntry.objects.filter(user__username="publisher").count() == 10
 
 
