@@ -141,9 +141,16 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
     )
 }
+# SQLite: a transaction takes the write lock when it begins (a deferred one that
+# read first fails at once with "database is locked" when it must write while
+# another writes), and waits for another writer up to `timeout` seconds, longer
+# than the longest write (an import applies IMPORT_BATCH_ROWS rows at a time).
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 60}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # PostgreSQL: how many pages a read may ask for ahead of need (the connection's

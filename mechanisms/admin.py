@@ -1,10 +1,10 @@
 """The mechanisms admin: every mechanism with its names, countries and people."""
 
-import reversion
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
 from coopdir.rest.review import ReviewedInline
+from organisations import history
 from organisations.admin import (
     CountryListFilter,
     EntityAdmin,
@@ -23,16 +23,7 @@ from .models import (
 )
 from .resources import MechanismResource
 
-for _model in (
-    MechanismName,
-    MechanismCountry,
-    SubnationalParticipant,
-    Secretariat,
-    Participant,
-    MechanismFigure,
-):
-    reversion.register(_model)
-reversion.register(
+history.register_record(
     Mechanism,
     follow=(
         "other_names",

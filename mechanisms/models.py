@@ -22,6 +22,7 @@ from organisations.models import (
     bump_version,
     for_list,
     keep_old_slug,
+    lf_line_ends,
     stored_slug,
     validate_not_future_year,
 )
@@ -181,6 +182,7 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def save(self, *args, **kwargs):
+        lf_line_ends(self)
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}

@@ -53,5 +53,5 @@ class MechanismResource(EntityResource):
         ]
         clean_model_instances = True
         use_transactions = True
-        skip_unchanged = False
+        skip_unchanged = True  # re-importing an unchanged file changes nothing
         report_skipped = True

@@ -42,16 +42,7 @@ from .resources import OrganisationResource, SafeImportExportMixin
 # a revision (admin, API, import) records the inline rows with their record.
 reversion.register(Sector)
 reversion.register(Source)
-for _model in (
-    OrganisationName,
-    Duty,
-    OrganisationCountry,
-    OrganisationRegion,
-    Membership,
-    KeyFigure,
-):
-    reversion.register(_model)
-reversion.register(
+history.register_record(
     Organisation,
     follow=(
         "other_names",
@@ -85,16 +76,85 @@ class HistoryAdmin(ReviewedAdmin, VersionAdmin):
     def _baseline(self, request, pks):
         for obj in self.model._base_manager.filter(pk__in=pks):
             history.ensure_baseline(obj, request.user)
+            for record in history.records_of(obj):
+                history.ensure_baseline(record, request.user)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "POST" and history.is_row(self.model):
+            for record in history.records_of(self.model(), request.POST):
+                history.ensure_baseline(record, request.user)
+        return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":
             self._baseline(request, [unquote(object_id)])
+            request.coopdir_skip_unchanged = True
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            # Browsers send textareas back with CRLF line ends: keep the text as
+            # typed, or an untouched description reads as changed.
+            post = request.POST.copy()
+            for key, values in post.lists():
+                post.setlist(key, [v.replace("\r\n", "\n") for v in values])
+            request.POST = post
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if getattr(request, "coopdir_skip_unchanged", False) and not form.has_changed():
+            return  # saved by save_related if one of its rows changed
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        if getattr(request, "coopdir_skip_unchanged", False) and not form.has_changed():
+            if any(formset.has_changed() for formset in formsets):
+                super().save_model(request, form.instance, form, change)
+            else:
+                # Nothing changed: no save, no version, no log entry.
+                request.coopdir_unchanged = True
+        super().save_related(request, form, formsets, change)
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._comment_on_row(obj, entry.get_change_message())
+        return entry
+
+    def log_change(self, request, obj, message):
+        if getattr(request, "coopdir_unchanged", False):
+            return None
+        entry = super().log_change(request, obj, message)
+        self._comment_on_row(obj, entry.get_change_message())
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        if len(queryset) == 1:
+            self._comment_on_row(queryset[0], _("Deleted."))
+        return entries
+
+    def _comment_on_row(self, obj, message):
+        # A row's revision is listed in its record's history: say which row.
+        if reversion.is_active() and history.is_row(type(obj)):
+            reversion.set_comment(history.row_comment(obj, message))
 
     def delete_view(self, request, object_id, extra_context=None):
         if request.method == "POST":
             self._baseline(request, [unquote(object_id)])
+            if history.is_row(self.model):
+                # Deleting a row changes its record: a version of the record.
+                with self.create_revision(request):
+                    return super().delete_view(request, object_id, extra_context)
         return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request, queryset):
+        if not history.is_row(self.model):
+            return super().delete_queryset(request, queryset)
+        # One revision per row, as actions record one per record.
+        for obj in queryset:
+            with self.create_revision(request):
+                reversion.set_comment(history.row_comment(obj, _("Deleted.")))
+                obj.delete()
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST" and "action" in request.POST:
@@ -273,8 +333,12 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
 
     def _set_status(self, request, queryset, status, allowed_from, done):
         changed = 0
-        rows = queryset.select_related(None).select_for_update()
-        for obj in rows.filter(status__in=allowed_from):
+        # Read once: counted again after the change, a list filtered by status
+        # (?status__exact=review) no longer holds the records just changed.
+        selected = list(queryset.select_related(None).select_for_update())
+        for obj in selected:
+            if obj.status not in allowed_from:
+                continue
             with reversion.create_revision():
                 reversion.set_user(request.user)
                 reversion.set_comment(done)
@@ -282,7 +346,7 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
                 obj.save()
             self.log_change(request, obj, done)
             changed += 1
-        skipped = queryset.count() - changed
+        skipped = len(selected) - changed
         self.message_user(
             request,
             ngettext(

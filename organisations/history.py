@@ -7,12 +7,90 @@ from dataclasses import dataclass, field
 import reversion
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
 # Bookkeeping that changes on every save and says nothing to an editor.
 IGNORED_FIELDS = {"version", "created_at", "updated_at", "id"}
+
+
+# Row model -> [(its foreign key, the record model)] for every record that follows
+# the row (a membership belongs to both of its organisations).
+_RECORDS_OF_ROW = {}
+
+
+def register_record(model, follow):
+    """Register model with django-reversion, following its rows (reverse relations
+    named in follow), and make every write to one of those rows a version of the
+    record, however it is made: a key figure saved on its own admin page is then in
+    its organisation's history, credited to whoever saved it.
+    """
+    for name in follow:
+        relation = model._meta.get_field(name)
+        row = relation.related_model
+        if not reversion.is_registered(row):
+            reversion.register(row)
+        if row not in _RECORDS_OF_ROW:
+            uid = f"history-row-{row._meta.label}"
+            post_save.connect(_row_written, sender=row, dispatch_uid=uid)
+            post_delete.connect(_row_written, sender=row, dispatch_uid=uid)
+        _RECORDS_OF_ROW.setdefault(row, []).append((relation.field, model))
+    reversion.register(model, follow=follow)
+
+
+def is_row(model):
+    """Return whether model's rows belong to a record registered above."""
+    return model in _RECORDS_OF_ROW
+
+
+def records_of(row, data=None):
+    """Return the records row belongs to, read from data (a POST) when given."""
+    records = []
+    for fk, model in _RECORDS_OF_ROW.get(type(row), ()):
+        pk = getattr(row, fk.attname) if data is None else data.get(fk.name)
+        if pk is None or not str(pk).isdigit():
+            continue
+        record = model._base_manager.filter(pk=pk).first()
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def row_comment(row, message):
+    """Return a revision comment naming row, for the history of its record."""
+    return _("%(row)s “%(name)s”: %(message)s") % {
+        "row": capfirst(row._meta.verbose_name),
+        "name": row,
+        "message": message,
+    }
+
+
+def _in_revision(model, pk):
+    # django-reversion has no public way to ask what the open revision holds.
+    frame = reversion.revisions._current_frame()
+    return any(
+        content_type.model_class() is model and object_id == str(pk)
+        for versions in frame.db_versions.values()
+        for content_type, object_id in versions
+    )
+
+
+def _row_written(sender, instance, **kwargs):
+    """Add the records of a row saved or deleted inside a revision to it."""
+    if not reversion.is_active() or reversion.is_manage_manually():
+        return
+    for fk, model in _RECORDS_OF_ROW[sender]:
+        pk = getattr(instance, fk.attname)
+        if pk is None or _in_revision(model, pk):
+            continue
+        record = model._base_manager.filter(pk=pk).first()
+        if record is not None:
+            # Read now, after the write: the record's version holds its rows as
+            # they are (a deleted row no longer among them).
+            reversion.add_to_revision(record)
 
 
 @dataclass

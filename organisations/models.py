@@ -216,6 +216,16 @@ def bump_version(instance):
     instance.version = max(instance.version or 0, stored or 0) + 1
 
 
+def lf_line_ends(instance):
+    """Store instance's text with LF line ends, whatever a browser, file or API
+    client sent (CRLF, CR): the same text must never read as a change."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(value, str) and "\r" in value:
+            text = value.replace("\r\n", "\n").replace("\r", "\n")
+            setattr(instance, field.attname, text)
+
+
 def can_publish(user, model):
     """Return whether user may publish (or unpublish) records of model."""
     opts = model._meta
@@ -575,6 +585,7 @@ class Organisation(ListedMixin, PartialDateMixin, models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def save(self, *args, **kwargs):
+        lf_line_ends(self)
         bump_version(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "version"}

@@ -5,19 +5,23 @@ changed or rejected (with the reason) and which values were normalised; then the
 import, which applies exactly what the dry run showed in one transaction or nothing.
 """
 
+import csv
 import difflib
 import hashlib
+import io
 import json
 import re
+from urllib.parse import quote
 
 import reversion
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
@@ -27,17 +31,26 @@ from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.resources import ModelResource
-from import_export.results import RowResult
+from import_export.results import Result, RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
 from coopdir.rest import review
 
 from .history import ensure_baseline
-from .models import Organisation, OrganisationCountry, Sector, Source, Status
+from .models import (
+    Organisation,
+    OrganisationCountry,
+    Sector,
+    Source,
+    Status,
+    lf_line_ends,
+)
 from .models import can_publish as user_can_publish
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
+# Rows applied per transaction: each batch holds the write lock for a few seconds.
+IMPORT_BATCH_ROWS = 200
 WRITES = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE}
 LIST_SEPARATOR = ";"
 
@@ -84,6 +97,12 @@ COUNTRY_ALIASES = {
     "中国": "CN",
     "中华人民共和国": "CN",
     "china": "CN",
+}
+
+# Labels of the columns that are no model field (errors are keyed by column).
+EXTRA_LABELS = {
+    "countries": gettext_lazy("countries of operation"),
+    "source_url": gettext_lazy("source URLs"),
 }
 
 # ISO codes that real files use for another country: refuse rather than guess.
@@ -238,6 +257,8 @@ class EntityResource(ModelResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.user = kwargs.get("user")
+        self.sr_as_slovakia = bool(kwargs.get("sr_as_slovakia"))
+        self.import_status = kwargs.get("import_status") or Status.DRAFT
         self.row_notes = {}
         self.row_rejections = {}
 
@@ -335,7 +356,7 @@ class EntityResource(ModelResource):
                 continue
             if given or not name:
                 continue  # the model's own validation names the empty value
-            key = (name.casefold(), str(row.get("hq_country") or "").strip().casefold())
+            key = (name.casefold(), self._country_key(row.get("hq_country")))
             base = slugify(name)[:100] or "record"
             if key in seen_keys:
                 self._reject(
@@ -354,32 +375,212 @@ class EntityResource(ModelResource):
             row["slug"] = slug
             self._note(number, _("slug “%(slug)s” made from the name") % {"slug": slug})
 
+    def rejects(self, dataset, result):
+        """Return the rejected rows as editors read them: number, the record's
+        name, the reasons under the fields' labels, and the row as read."""
+        found = []
+        for invalid in result.invalid_rows:
+            values = dict(
+                zip(dataset.headers, dataset[invalid.number - 1], strict=False)
+            )
+            reasons = [
+                (self.field_label(name), messages_)
+                for name, messages_ in invalid.error_dict.items()
+            ]
+            found.append(
+                {
+                    "number": invalid.number,
+                    "name": values.get("name", ""),
+                    "reasons": reasons,
+                    "values": values,
+                }
+            )
+        return found
+
+    def field_label(self, name):
+        """Return the label editors know a column by ("headquarters country")."""
+        if name == NON_FIELD_ERRORS:
+            return ""
+        if name in EXTRA_LABELS:
+            return capfirst(EXTRA_LABELS[name])
+        try:
+            label = self._meta.model._meta.get_field(name).verbose_name
+        except (FieldDoesNotExist, AttributeError):
+            label = name
+        return capfirst(label)
+
+    def _country_key(self, value):
+        # "UK" and "England" are one country: compare what they are read as.
+        try:
+            return self._read_country(value)[0]
+        except ValueError:
+            return " ".join(str(value or "").split()).casefold()
+
+    def _read_country(self, value):
+        """Return (code, note) as normalise_country, SR read as chosen at import."""
+        text = " ".join(str(value or "").split())
+        if self.sr_as_slovakia and text.upper() == "SR":
+            return "SK", _("“%(v)s” read as Slovakia (SK), as chosen at import") % {
+                "v": text
+            }
+        return normalise_country(value)
+
     # --- one row ------------------------------------------------------------
 
     def import_data(self, dataset, dry_run=False, **kwargs):
+        """Import dataset: a dry run in one transaction rolled back; a real import
+        in batches of IMPORT_BATCH_ROWS rows, each committed in its own transaction
+        with its search index update, so no import holds SQLite's write lock for
+        long. Given dry_run_digests (batch_digests of the dry run), a batch that
+        differs from the dry run, or fails, is rolled back and the import stops
+        there: result.coopdir_stopped says which rows were imported and why the
+        rest were not.
+        """
         # coopdir owns the search index (it imports both apps, never the other way
-        # round): index once at the end instead of once per saved row.
-        from coopdir.search import engine, signals
+        # round): index once per batch instead of once per saved row.
+        from coopdir.search import signals
 
-        with signals.suspended():
-            result = super().import_data(dataset, dry_run=dry_run, **kwargs)
-        if not dry_run and not result.has_errors():
-            touched = [r.object_id for r in result.rows if r.import_type in WRITES]
-            engine.index_records(self._meta.model, touched)
+        if dry_run:
+            with signals.suspended():
+                return super().import_data(dataset, dry_run=True, **kwargs)
+        self._expected = kwargs.pop("dry_run_digests", None)
+        self._batch, self._batch_rows, self._done = None, [], 0
+        self._stopped = None
+        kwargs["use_transactions"] = False  # the batches are the transactions
+        try:
+            with signals.suspended():
+                result = super().import_data(dataset, dry_run=False, **kwargs)
+        finally:
+            if self._batch is not None:  # an error escaped: nothing of it stays
+                self._close_batch(commit=False)
+        result.coopdir_stopped = self._stopped
         return result
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.coopdir_rejects = self.rejects(dataset, result)
+        if kwargs.get("dry_run"):
+            return
+        self._end_batch()
+        # Rows of a batch rolled back, or never applied, count as skipped.
+        for key in result.totals:
+            result.totals[key] = 0
+        for row_result in result.rows:
+            result.increment_row_result_total(row_result)
 
     def import_row(self, row, instance_loader, **kwargs):
         if kwargs.get("dry_run"):
             return super().import_row(row, instance_loader, **kwargs)
+        if self._stopped:
+            row_result = self.get_row_result_class()()
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return row_result
+        if self._batch is None:
+            self._batch = transaction.atomic()
+            self._batch.__enter__()
+        row_result = self._import_row(row, instance_loader, **kwargs)
+        self._batch_rows.append(row_result)
+        if len(self._batch_rows) >= IMPORT_BATCH_ROWS:
+            self._end_batch()
+        return row_result
+
+    def _end_batch(self):
+        """Commit the open batch with its index update, or roll it back and stop."""
+        from coopdir.search import engine
+
+        if self._batch is None:
+            return
+        rows, first = self._batch_rows, self._done + 1
+        last = self._done + len(rows)
+        failed = next((r for r in rows if r.errors), None)
+        number = self._done // IMPORT_BATCH_ROWS
+        expected = self._expected
+        if failed is not None:
+            why = _("a row failed: %(error)s") % {"error": failed.errors[0].error}
+        elif expected is not None and (
+            number >= len(expected) or rows_digest(rows) != expected[number]
+        ):
+            why = _("the data changed since the dry run")
+        else:
+            touched = [r.object_id for r in rows if r.import_type in WRITES]
+            engine.index_records(self._meta.model, touched)
+            self._close_batch(commit=True)
+            self._done = last
+            return
+        self._close_batch(commit=False)
+        for row_result in rows:
+            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        if not self._done:
+            self._stopped = _("%(why)s: nothing was changed. Run the dry run again.")
+        else:
+            self._stopped = _(
+                "Rows %(first)d to %(last)d were not imported because %(why)s, nor "
+                "was any row after them. %(done)d rows before them were imported as "
+                "the dry run showed. Run the dry run again to import the rest."
+            )
+        self._stopped %= {
+            "first": first,
+            "last": last,
+            "why": capfirst(why) if not self._done else why,
+            "done": self._done,
+        }
+
+    def _close_batch(self, commit):
+        if not commit:
+            transaction.set_rollback(True)
+        batch, self._batch, self._batch_rows = self._batch, None, []
+        batch.__exit__(None, None, None)
+
+    def _import_row(self, row, instance_loader, **kwargs):
         existing = instance_loader.get_instance(row)
-        if existing is not None:
-            ensure_baseline(existing, self.user)
-        # One revision per row: reverting one record never reverts the others.
-        with reversion.create_revision():
-            if self.user is not None and self.user.is_authenticated:
-                reversion.set_user(self.user)
-            reversion.set_comment(_("Imported from a file."))
-            return super().import_row(row, instance_loader, **kwargs)
+        with transaction.atomic():
+            if existing is not None:
+                ensure_baseline(existing, self.user)
+            # One revision per row: reverting one record never reverts the others.
+            # Added once, when the row is written (its save, sectors and sources
+            # would each record it again, following every row of it each time).
+            with reversion.create_revision(manage_manually=True):
+                if self.user is not None and self.user.is_authenticated:
+                    reversion.set_user(self.user)
+                reversion.set_comment(_("Imported from a file."))
+                result = super().import_row(row, instance_loader, **kwargs)
+                if result.import_type in WRITES:
+                    model = self._meta.model
+                    reversion.add_to_revision(
+                        model._base_manager.get(pk=result.object_id)
+                    )
+            if result.import_type == RowResult.IMPORT_TYPE_SKIP:
+                # An unchanged row writes no history, not even a first baseline.
+                transaction.set_rollback(True)
+        return result
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """Skip a row that would change nothing, its countries and sources too."""
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        for field in self.get_import_fields():
+            if field.readonly or field.attribute is None:
+                continue  # the notes; countries and sources are compared below
+            if isinstance(field.widget, ManyToManyWidget):
+                if field.column_name not in row:
+                    continue
+                given = sorted(o.pk for o in field.clean(row))
+                stored = sorted(field.get_value(original).values_list("pk", flat=True))
+                if given != stored:
+                    return False
+            elif field.get_value(instance) != field.get_value(original):
+                return False
+        if instance.import_countries is not None:
+            keep = set(instance.import_countries)
+            if getattr(instance, "hq_country", None):
+                keep.add(str(instance.hq_country))
+            rows = self.country_model.objects.filter(**{self.country_fk: original})
+            if set(rows.values_list("country", flat=True)) != keep:
+                return False
+        urls = set(instance.import_source_urls)
+        return not urls or urls <= set(
+            original.sources.filter(url__in=urls).values_list("url", flat=True)
+        )
 
     def import_instance(self, instance, row, **kwargs):
         number = kwargs.get("row_number")
@@ -391,9 +592,9 @@ class EntityResource(ModelResource):
             errors[field] = messages_
         if "hq_country" in row:
             try:
-                code, note = normalise_country(row["hq_country"])
+                code, note = self._read_country(row["hq_country"])
                 row["hq_country"] = code
-                self._note(number, note)
+                self._note(number, note or ("" if code else _("no country given")))
             except ValueError as e:
                 errors["hq_country"] = [str(e)]
                 row["hq_country"] = ""
@@ -406,7 +607,7 @@ class EntityResource(ModelResource):
         codes = []
         for value in split_list(row.get("countries")):
             try:
-                code, note = normalise_country(value)
+                code, note = self._read_country(value)
                 codes.append(code)
                 self._note(number, note)
             except ValueError as e:
@@ -425,6 +626,9 @@ class EntityResource(ModelResource):
         except ValidationError as e:
             for field, messages_ in e.message_dict.items():
                 errors.setdefault(field, []).extend(messages_)
+        lf_line_ends(instance)  # as saved, so an unchanged row reads as unchanged
+        if instance.pk is None and not str(row.get("status") or "").strip():
+            instance.status = self.import_status
         # The review step decides on the record as it stands, as on every page.
         refused = review.refusal(self.user, stored)
         if refused:
@@ -539,7 +743,7 @@ class OrganisationResource(EntityResource):
         ]
         clean_model_instances = True
         use_transactions = True
-        skip_unchanged = False
+        skip_unchanged = True  # re-importing an unchanged file changes nothing
         report_skipped = True
 
     def adapt_rows(self, rows):
@@ -567,7 +771,27 @@ class OrganisationResource(EntityResource):
                         break
 
 
-class SizeLimitedImportForm(ImportForm):
+class ImportChoices(forms.Form):
+    """What the person chooses for a whole file, asked with it and kept to confirm."""
+
+    import_status = forms.ChoiceField(
+        label=gettext_lazy("Status of the imported records"),
+        choices=Status.choices,
+        initial=Status.DRAFT,
+        required=False,
+        help_text=gettext_lazy("For rows whose status column is empty or absent."),
+    )
+    sr_as_slovakia = forms.BooleanField(
+        label=gettext_lazy("Read the country code “SR” as Slovakia (SK)"),
+        required=False,
+        help_text=gettext_lazy(
+            "SR is the ISO code of Suriname; some files write it for Slovakia "
+            "(Slovenská republika). Unticked, rows with SR are refused."
+        ),
+    )
+
+
+class SizeLimitedImportForm(ImportForm, ImportChoices):
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         if upload.size > MAX_IMPORT_BYTES:
@@ -585,27 +809,66 @@ class SizeLimitedImportForm(ImportForm):
         return upload
 
 
-class DryRunConfirmForm(ConfirmImportForm):
+class DryRunConfirmForm(ConfirmImportForm, ImportChoices):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ImportChoices.base_fields:
+            self.fields[name].widget = forms.HiddenInput()
+
+    # The batch_digests of the dry run, separated by spaces.
     dry_run_digest = forms.CharField(widget=forms.HiddenInput())
+    dry_run_rejected = forms.IntegerField(
+        widget=forms.HiddenInput(), required=False, min_value=0
+    )
     skip_rejected = forms.BooleanField(
         required=False,
         label=gettext_lazy("Skip the rejected rows and import the others"),
     )
 
 
-def result_digest(result):
-    """Return a fingerprint of what an import did, row by row."""
-    rows = [
+def rejects_csv(rejects):
+    """Return the rejected rows as a CSV data: URL, to fix and import again."""
+    if not rejects:
+        return ""
+    out = io.StringIO()
+    headers = list(rejects[0]["values"])
+    writer = csv.writer(out)
+    writer.writerow([*headers, "rejected because"])
+    for reject in rejects:
+        why = "; ".join(
+            f"{label}: {'; '.join(messages_)}" if label else "; ".join(messages_)
+            for label, messages_ in reject["reasons"]
+        )
+        writer.writerow([*(reject["values"].get(h, "") for h in headers), why])
+    return "data:text/csv;charset=utf-8," + quote("\ufeff" + out.getvalue(), safe="")
+
+
+def rows_digest(rows, errors=()):
+    """Return a fingerprint of what an import did to rows (RowResults)."""
+    done = [
         [
             row.import_type,
             row.object_repr or "",
             sorted(row.validation_error.messages) if row.validation_error else [],
         ]
-        for row in result.rows
+        for row in rows
     ]
-    errors = [str(e.error) for e in result.base_errors]
-    text = json.dumps([rows, errors], sort_keys=True, default=str)
+    text = json.dumps([done, list(errors)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def result_digest(result):
+    """Return a fingerprint of what an import did, row by row."""
+    return rows_digest(result.rows, [str(e.error) for e in result.base_errors])
+
+
+def batch_digests(result):
+    """Return the fingerprint of each batch of IMPORT_BATCH_ROWS rows, in order."""
+    rows = result.rows
+    return [
+        rows_digest(rows[start : start + IMPORT_BATCH_ROWS])
+        for start in range(0, len(rows), IMPORT_BATCH_ROWS)
+    ]
 
 
 class SafeImportExportMixin(ImportExportMixin):
@@ -625,10 +888,21 @@ class SafeImportExportMixin(ImportExportMixin):
         return self.has_view_permission(request)
 
     def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        chosen = getattr(form, "cleaned_data", None) or {}
         return {
             **super().get_import_resource_kwargs(request, **kwargs),
             "user": request.user,
+            "import_status": chosen.get("import_status") or Status.DRAFT,
+            "sr_as_slovakia": bool(chosen.get("sr_as_slovakia")),
         }
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            for name in ImportChoices.base_fields:
+                initial[name] = import_form.cleaned_data.get(name)
+        return initial
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, UnicodeDecodeError):
@@ -662,14 +936,16 @@ class SafeImportExportMixin(ImportExportMixin):
         confirm = context.get("confirm_form") or self.create_confirm_form(
             request, import_form=form
         )
-        confirm.initial["dry_run_digest"] = result_digest(result)
+        confirm.initial["dry_run_digest"] = " ".join(batch_digests(result))
         rejected = len(result.invalid_rows)
+        confirm.initial["dry_run_rejected"] = rejected
         if rejected:
             confirm.fields["skip_rejected"].required = True
         else:
             confirm.fields["skip_rejected"].widget = forms.HiddenInput()
         context["confirm_form"] = confirm
         context["rejected_count"] = rejected
+        context["rejects_csv"] = rejects_csv(getattr(result, "coopdir_rejects", []))
         return response
 
     def process_import(self, request, **kwargs):
@@ -691,32 +967,29 @@ class SafeImportExportMixin(ImportExportMixin):
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
 
     def process_dataset(self, dataset, form, request, **kwargs):
-        digest = form.cleaned_data.get("dry_run_digest")
-        with transaction.atomic():
-            result = super().process_dataset(dataset, form, request, **kwargs)
-            refusal = None
-            if result.has_errors():
-                refusal = _("The import failed and nothing was changed.")
-            elif result.invalid_rows and not form.cleaned_data.get("skip_rejected"):
-                refusal = _(
-                    "Rows were rejected and skipping them was not confirmed: "
-                    "nothing was changed."
-                )
-            elif result_digest(result) != digest:
-                refusal = _(
-                    "The data changed since the dry run, so the import would not do "
-                    "what it showed: nothing was changed. Run the dry run again."
-                )
-            if refusal:
-                transaction.set_rollback(True)
-                result.coopdir_refusal = refusal
-        return result
+        if form.cleaned_data.get("dry_run_rejected") and not form.cleaned_data.get(
+            "skip_rejected"
+        ):
+            result = Result()
+            result.coopdir_refusal = _(
+                "Rows were rejected and skipping them was not confirmed: "
+                "nothing was changed."
+            )
+            return result
+        digests = (form.cleaned_data.get("dry_run_digest") or "").split()
+        # Applied in batches, each checked against the dry run (see import_data).
+        return super().process_dataset(
+            dataset, form, request, dry_run_digests=digests, **kwargs
+        )
 
     def process_result(self, result, request):
         refusal = getattr(result, "coopdir_refusal", None)
         if refusal:
             messages.error(request, refusal)
             return HttpResponseRedirect(self._import_url())
+        stopped = getattr(result, "coopdir_stopped", None)
+        if stopped:
+            messages.error(request, stopped)
         return super().process_result(result, request)
 
     def add_success_message(self, result, request):

@@ -305,6 +305,9 @@ class EntityViewSetMixin(
         try:
             with transaction.atomic(), reversion.create_revision():
                 record = serializer.save()
+                # Its rows were written after it (bulk, without signals): record
+                # the version as it now stands, read afresh (not the prefetched rows).
+                reversion.add_to_revision(type(record)._base_manager.get(pk=record.pk))
                 reversion.set_user(self.request.user)
                 reversion.set_comment(_("Saved through the API."))
                 return record

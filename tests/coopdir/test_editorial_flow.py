@@ -9,6 +9,7 @@ from reversion.models import Version
 
 from organisations.models import Organisation, Status
 from tests.admin_helpers import admin_form_data
+from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +80,44 @@ def test_import_edit_revert_and_publish(editor, publisher):
     coop.refresh_from_db()
     assert coop.status == Status.PUBLISHED
     assert Client().get(coop.get_absolute_url()).status_code == 200
+
+
+def action_messages(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_an_action_from_a_filtered_list_counts_what_it_left_alone(client, publisher):
+    client.force_login(publisher)
+    in_review = [OrganisationFactory(status=Status.REVIEW) for _ in range(2)]
+    response = client.post(
+        reverse(CHANGELIST) + "?status__exact=review",
+        {"action": "publish", "_selected_action": [o.pk for o in in_review]},
+        follow=True,
+    )
+    assert action_messages(response) == ["Published: 2 records."]
+
+
+def test_an_action_names_the_records_already_in_that_state(client, publisher):
+    client.force_login(publisher)
+    draft = OrganisationFactory(status=Status.DRAFT)
+    published = [OrganisationFactory(status=Status.PUBLISHED) for _ in range(2)]
+    response = client.post(
+        reverse(CHANGELIST) + "?status__exact=published",
+        {
+            "action": "unpublish",
+            "select_across": "1",
+            "_selected_action": [published[0].pk],
+        },
+        follow=True,
+    )
+    assert action_messages(response) == ["Unpublished: 2 records."]
+    still_published = OrganisationFactory(status=Status.PUBLISHED)
+    response = client.post(
+        reverse(CHANGELIST),
+        {"action": "publish", "_selected_action": [draft.pk, still_published.pk]},
+        follow=True,
+    )
+    assert action_messages(response) == [
+        "Published: 1 record.",
+        "1 record was already in that state and was left alone.",
+    ]

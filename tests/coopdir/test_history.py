@@ -1,11 +1,22 @@
+from decimal import Decimal
+
 import pytest
 import reversion
+from django.contrib.admin.models import LogEntry
+from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
 
-from organisations.models import Organisation, OrganisationName, Sector
+from organisations import history as history_module
+from organisations.models import (
+    Duty,
+    Membership,
+    Organisation,
+    OrganisationName,
+    Sector,
+)
 from tests.admin_helpers import admin_form_data
-from tests.factories import OrganisationFactory
+from tests.factories import KeyFigureFactory, OrganisationFactory, SecretariatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +43,9 @@ def test_the_history_lists_who_changed_what_and_when(client, edited):
     text = response.content.decode()
     assert "publisher" in text
     assert "Changed Summary" in text
-    # The state before the first edit, then the two edits.
-    assert len(response.context["action_list"]) == 3
+    # The state before the first edit, then the one edit (the first save changed
+    # nothing, so it is no version).
+    assert len(response.context["action_list"]) == 2
 
 
 def test_the_compare_view_shows_the_field_and_inline_differences(client, edited):
@@ -155,3 +167,112 @@ def test_a_textarea_sent_back_with_crlf_is_no_change(client, publisher):
     compare = reverse("admin:organisations_organisation_compare", args=[org.pk])
     response = client.get(compare, {"old": old.pk, "new": new.pk})
     assert [c.name for c in response.context["field_changes"]] == ["summary"]
+
+
+def record_versions(record):
+    return list(Version.objects.get_for_object(record).select_related("revision__user"))
+
+
+def test_a_key_figure_edited_on_its_own_page_is_a_version_of_its_organisation(
+    client, editor, publisher
+):
+    org = OrganisationFactory(name="Union", status="draft")
+    figure = KeyFigureFactory(organisation=org, label="Turnover", value=1000)
+    client.force_login(editor)
+    url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+    assert (
+        client.post(url, admin_form_data(client.get(url), value="2000")).status_code
+        == 302
+    )
+
+    latest = record_versions(org)[0]
+    assert latest.revision.user == editor
+    assert "Turnover" in latest.revision.get_comment()
+    assert "Value" in latest.revision.get_comment()
+
+    # The publisher who saves next is credited with their save only.
+    as_publisher = Client()
+    as_publisher.force_login(publisher)
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    page = as_publisher.get(url)
+    as_publisher.post(url, admin_form_data(page, summary="Reviewed"))
+    versions = record_versions(org)
+    assert [v.revision.user for v in versions] == [publisher, editor, editor]
+    history = as_publisher.get(
+        reverse("admin:organisations_organisation_history", args=[org.pk])
+    ).content.decode()
+    assert "editor" in history
+
+    # The organisation's compare view shows the figure as it was and became.
+    baseline, edited = versions[2], versions[1]
+    related = history_module.related_changes(baseline, edited)
+    assert [(r.action, [c.name for c in r.fields]) for r in related] == [
+        ("changed", ["value"])
+    ]
+    change = related[0].fields[0]
+    assert (Decimal(change.old), Decimal(change.new)) == (1000, 2000)
+
+
+def test_a_key_figure_deleted_on_its_own_page_is_a_version_of_its_organisation(
+    client, editor
+):
+    org = OrganisationFactory(status="draft")
+    figure = KeyFigureFactory(organisation=org, label="Members")
+    figure.refresh_from_db()
+    deleted_repr = str(figure)
+    client.force_login(editor)
+    url = reverse("admin:organisations_keyfigure_delete", args=[figure.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    deleted, baseline = record_versions(org)
+    assert deleted.revision.user == editor
+    assert "Members" in deleted.revision.get_comment()
+    related = history_module.related_changes(baseline, deleted)
+    assert [(r.action, r.old) for r in related] == [("removed", deleted_repr)]
+
+
+def test_a_membership_edited_on_its_own_page_is_a_version_of_both_organisations(
+    client, publisher
+):
+    member, body = OrganisationFactory(name="Member"), OrganisationFactory(name="Body")
+    membership = Membership.objects.create(member=member, organisation=body)
+    client.force_login(publisher)
+    url = reverse("admin:organisations_membership_change", args=[membership.pk])
+    client.post(url, admin_form_data(client.get(url), since_year="1995"))
+    for org in (member, body):
+        latest = record_versions(org)[0]
+        assert latest.revision.user == publisher
+        assert "Since (year)" in latest.revision.get_comment()
+
+
+def test_a_secretariat_edited_on_its_own_page_is_a_version_of_its_mechanism(
+    client, publisher
+):
+    secretariat = SecretariatFactory(notes="")
+    client.force_login(publisher)
+    url = reverse("admin:mechanisms_secretariat_change", args=[secretariat.pk])
+    client.post(url, admin_form_data(client.get(url), notes="Hosted since 2019"))
+    latest = record_versions(secretariat.mechanism)[0]
+    assert latest.revision.user == publisher
+    assert "Notes" in latest.revision.get_comment()
+
+
+def test_saving_an_unchanged_form_records_no_version_and_no_log_entry(
+    client, publisher
+):
+    client.force_login(publisher)
+    with reversion.create_revision():
+        org = OrganisationFactory(description="One.\n\nTwo.")
+        Duty.objects.create(organisation=org, position=0, text="First.\nSecond.")
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    data = admin_form_data(client.get(url), description="One.\r\n\r\nTwo.")
+    data["duties-0-text"] = "First.\r\nSecond."
+    assert client.post(url, data).status_code == 302
+    assert Version.objects.get_for_object(org).count() == 1
+    assert not LogEntry.objects.exists()
+    assert Organisation.objects.get(pk=org.pk).version == org.version
+
+
+def test_line_ends_are_stored_as_lf_whoever_writes():
+    org = OrganisationFactory(description="One.\r\nTwo.\rThree.")
+    org.refresh_from_db()
+    assert org.description == "One.\nTwo.\nThree."

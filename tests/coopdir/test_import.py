@@ -96,6 +96,11 @@ def test_ten_organisations_import_after_a_dry_run(staff):
     assert first.status == Status.DRAFT
     assert [s.slug for s in first.sectors.all()] == ["agriculture"]
     assert Version.objects.get_for_object(first).count() == 1
+    # The version holds the record as imported, sectors and countries included.
+    version = Version.objects.get_for_object(first).get()
+    assert version.field_dict["sectors"] == [first.sectors.get().pk]
+    rows = {v.content_type.model for v in version.revision.version_set.all()}
+    assert rows == {"organisation", "organisationcountry"}
     assert LogEntry.objects.filter(user__username="publisher").count() == 10
 
 
@@ -121,7 +126,8 @@ def test_an_export_imports_back_unchanged_in_every_format(staff):
             content = content.encode()
         page = dry_run(staff, content, name=f"export.{export_format}", fmt=fmt)
         text = page.content.decode()
-        assert "Dry run: 0 to create, 2 to change, 0 rejected" in text, fmt
+        assert "Dry run: 0 to create, 0 to change, 0 rejected" in text, fmt
+        assert "2 rows are the same as the stored records" in text, fmt
 
 
 def test_the_admin_export_downloads_csv(staff):
@@ -303,3 +309,141 @@ def test_a_confirm_sent_twice_changes_nothing_more(staff):
     assert again.status_code == 200
     assert "This dry run has already been used" in again.content.decode()
     assert Organisation.objects.count() == 2
+
+
+def test_reimporting_an_unchanged_file_changes_nothing_and_writes_no_history(staff):
+    rows = ten_rows()
+    rows[0]["description"] = "First line.\r\nSecond line."
+    confirm(staff, dry_run(staff, csv_bytes(rows)))
+    versions = {o.pk: o.version for o in Organisation.objects.all()}
+    history = (Version.objects.count(), LogEntry.objects.count())
+
+    page = dry_run(staff, csv_bytes(rows))
+    text = page.content.decode()
+    assert "Dry run: 0 to create, 0 to change, 0 rejected" in text
+    assert "10 rows are the same as the stored records" in text
+    response = confirm(staff, page)
+    assert response.status_code == 200
+    assert (Version.objects.count(), LogEntry.objects.count()) == history
+    assert {o.pk: o.version for o in Organisation.objects.all()} == versions
+
+
+def test_a_row_changing_only_its_countries_is_not_skipped(staff):
+    org = OrganisationFactory(slug="ica", name="ICA", hq_country="BE", countries=["FR"])
+    exported = OrganisationResource().export()
+    row = dict(zip(exported.headers, exported[0], strict=True))
+    assert row["countries"] == "BE;FR"
+    row["countries"] = "BE;FR;DE"
+    page = dry_run(staff, csv_bytes([row]))
+    assert "Dry run: 0 to create, 1 to change, 0 rejected" in page.content.decode()
+    confirm(staff, page)
+    assert sorted(str(c.country) for c in org.countries.all()) == ["BE", "DE", "FR"]
+
+
+def test_an_unchanged_record_without_history_gets_no_baseline_from_an_import(staff):
+    OrganisationFactory(slug="ica", name="ICA", hq_country="BE")
+    content = OrganisationResource().export().export("csv").encode()
+    confirm(staff, dry_run(staff, content))
+    assert not Version.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_an_import_applies_in_batches_and_says_where_it_stopped(staff, monkeypatch):
+    monkeypatch.setattr("organisations.resources.IMPORT_BATCH_ROWS", 2)
+    page = dry_run(staff, csv_bytes(ten_rows()[:5]))
+    # Someone adds row 4's record after the dry run: the second batch differs.
+    OrganisationFactory(slug="cooperative-3", name="Cooperative 3")
+    response = confirm(staff, page)
+    text = response.content.decode()
+    assert (
+        "Rows 3 to 4 were not imported because the data changed since the dry run"
+        in text
+    )
+    assert "2 rows before them were imported as the dry run showed" in text
+    assert "Import finished: 2 new" in text
+    names = set(Organisation.objects.values_list("name", flat=True))
+    assert names == {"Cooperative 0", "Cooperative 1", "Cooperative 3"}
+    # The batches applied are searchable (indexed with their batch).
+    from coopdir.search import engine
+
+    imported = Organisation.objects.get(name="Cooperative 1")
+    assert engine.indexed_tags(Organisation, imported.pk)
+
+
+def test_duplicates_are_found_on_the_country_as_read_and_blank_countries_noted(staff):
+    rows = [
+        {"name": "Coop Shop", "kind": "cooperative", "country": "UK"},
+        {"name": "Coop Shop", "kind": "cooperative", "country": "England"},
+        {"name": "No Country", "kind": "cooperative", "country": ""},
+    ]
+    text = dry_run(staff, csv_bytes(rows)).content.decode()
+    assert "Dry run: 2 to create, 0 to change, 1 rejected" in text
+    assert "same name and country as row 1" in text
+    assert "no country given" in text
+
+
+def test_sr_is_read_as_slovakia_only_when_chosen(staff):
+    rows = [{"name": "Bratislava Coop", "kind": "cooperative", "country": "SR"}]
+    resource = OrganisationResource()
+    refused = resource.import_data(
+        tablib.Dataset().load(csv_bytes(rows).decode()), dry_run=True
+    )
+    assert len(refused.invalid_rows) == 1
+    chosen = OrganisationResource(sr_as_slovakia=True).import_data(
+        tablib.Dataset().load(csv_bytes(rows).decode()),
+        dry_run=True,
+        retain_instance_in_row_result=True,
+    )
+    assert not chosen.invalid_rows
+    assert "read as Slovakia (SK)" in chosen.rows[0].instance.import_notes
+
+
+def test_the_status_and_the_reading_of_sr_are_chosen_at_import(staff):
+    rows = [
+        {"name": "Bratislava Coop", "kind": "cooperative", "country": "SR"},
+        {"name": "Vienna Coop", "kind": "cooperative", "country": "AT"},
+    ]
+    url = reverse("admin:organisations_organisation_import")
+    page = staff.post(
+        url,
+        {
+            "resource": "0",
+            "format": CSV,
+            "import_file": SimpleUploadedFile("sk.csv", csv_bytes(rows)),
+            "import_status": "review",
+            "sr_as_slovakia": "on",
+        },
+    )
+    assert "Dry run: 2 to create, 0 to change, 0 rejected" in page.content.decode()
+    confirm(staff, page)
+    imported = Organisation.objects.order_by("name")
+    assert [(o.name, str(o.hq_country), o.status) for o in imported] == [
+        ("Bratislava Coop", "SK", "review"),
+        ("Vienna Coop", "AT", "review"),
+    ]
+
+
+def test_imported_records_are_drafts_unless_chosen_otherwise(staff):
+    confirm(staff, dry_run(staff, csv_bytes(ten_rows()[:1])))
+    assert Organisation.objects.get().status == Status.DRAFT
+
+
+def test_rejected_rows_are_named_with_field_labels_and_downloadable(staff):
+    rows = ten_rows()[:2]
+    rows[1]["country"] = "Atlantis"
+    page = dry_run(staff, csv_bytes(rows))
+    text = page.content.decode()
+    assert "<strong>Cooperative 1</strong>" in text
+    assert "Headquarters country: unknown country “Atlantis”" in text
+    reasons = text.split('class="rejected-reasons"')[1].split("</ul>")[0]
+    assert "hq_country" not in reasons
+    link = page.context["rejects_csv"]
+    assert link.startswith("data:text/csv;charset=utf-8,")
+    from urllib.parse import unquote
+
+    content = unquote(link.split(",", 1)[1]).lstrip("\ufeff")
+    rejected = list(csv.DictReader(io.StringIO(content)))
+    assert [(r["name"], r["hq_country"]) for r in rejected] == [
+        ("Cooperative 1", "Atlantis")
+    ]
+    assert "unknown country" in rejected[0]["rejected because"]

@@ -257,3 +257,21 @@ def test_it_writes_other_names_and_duties_as_whole_lists(editor):
         LIST + "new-body/", {"other_names": bad_kind}, format="json"
     )
     assert response.status_code == 400 and "other_names" in response.json()
+
+
+def test_an_api_version_holds_the_rows_as_written(editor):
+    OrganisationFactory(slug="ica", name="ICA", countries=["BE"])
+    response = editor.patch(
+        LIST + "ica/",
+        {"countries": ["FI"], "duties": ["Guard the identity"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    record = Organisation.objects.get(slug="ica")
+    rows = Version.objects.get_for_object(record)[0].revision.version_set.all()
+    saved = {(v.content_type.model, v.object_repr) for v in rows}
+    assert {m for m, _ in saved} == {"organisation", "organisationcountry", "duty"}
+    assert sorted(r for m, r in saved if m == "organisationcountry") == [
+        str(c) for c in record.countries.order_by("country")
+    ]
+    assert [r for m, r in saved if m == "duty"] == [str(record.duties.get())]
