@@ -240,9 +240,15 @@ def compare(old_version, new_version):
 
 
 def version_at(instance, number):
-    """Return the latest stored Version of instance whose version field is number."""
-    for version in Version.objects.get_for_object(instance).select_related(
-        "revision__user"
+    """Return the first stored Version of instance whose version field is number.
+
+    The first, as a form opened at that number saw it: a row edited on its own page
+    adds versions of its record without raising the record's number.
+    """
+    for version in (
+        Version.objects.get_for_object(instance)
+        .select_related("revision__user")
+        .order_by("pk")
     ):
         if version.field_dict.get("version") == number:
             return version
