@@ -260,7 +260,7 @@ def test_it_writes_other_names_and_duties_as_whole_lists(editor):
 
 
 def test_an_api_version_holds_the_rows_as_written(editor):
-    OrganisationFactory(slug="ica", name="ICA", countries=["BE"])
+    OrganisationFactory(slug="ica", name="ICA", countries=["BE"], status=Status.DRAFT)
     response = editor.patch(
         LIST + "ica/",
         {"countries": ["FI"], "duties": ["Guard the identity"]},
