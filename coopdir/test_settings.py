@@ -9,3 +9,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "10000/min"}}  # noqa: F405
 AXES_ENABLED = True
+# Tests speak plain HTTP; tests/coopdir/test_deploy.py checks the production value.
+SECURE_SSL_REDIRECT = False
