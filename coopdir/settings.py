@@ -298,9 +298,62 @@ PERMISSIONS_POLICY = {
 
 # --- end of HTTPS and security headers ------------------------------------------
 
+# --- Serving: request ids, JSON logs, database connections, error tracker -------
+
+# First, so that every response, a redirect to https included, carries its id.
+MIDDLEWARE.insert(0, "coopdir.logs.RequestIdMiddleware")
+
+# One JSON object a line for a log collector; plain text for a person at `make run`.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "coopdir.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# A connection that died while idle is replaced before a request uses it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # DATABASE_POOL=N: each process keeps a pool of N connections (psycopg's pool;
+    # N = gunicorn's threads), instead of one persistent connection per thread.
+    _pool = env_int("DATABASE_POOL", 0)
+    if _pool:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _pool,
+            "timeout": 10,
+        }
+    # Behind pgbouncer in transaction mode a cursor cannot outlive a transaction.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_PGBOUNCER", False
+    )
+
+# Errors to an error tracker only when one is configured: SENTRY_DSN (Sentry, or
+# GlitchTip, which speaks the same protocol) and the sentry-sdk package.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: "
+            "pip install sentry-sdk (or unset SENTRY_DSN)."
+        ) from None
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=0,
+    )
+
+# --- end of serving ---------------------------------------------------------------

@@ -34,6 +34,7 @@ urlpatterns = [
         name="sitemap",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("healthz", views.healthz, name="healthz"),
     # set_language: the header's language switcher posts here.
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("coopdir.api")),
