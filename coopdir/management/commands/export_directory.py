@@ -42,5 +42,6 @@ class Command(BaseCommand):
         if with_passwords:
             # Password hashes: readable by this user only from the first byte.
             target.touch(mode=0o600)
+            target.chmod(0o600)
         target.write_text(backup.dumps(document), encoding="utf-8")
         self.stdout.write(self.style.SUCCESS(f"Wrote {total} records to {target}."))
