@@ -50,6 +50,11 @@ def test_production_sends_hsts_for_a_year_and_redirects_to_https():
         "SECURE_SSL_REDIRECT",
         "SESSION_COOKIE_SECURE",
         "CSRF_COOKIE_SECURE",
+        "LANGUAGE_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+        "CSRF_COOKIE_SAMESITE",
+        "LANGUAGE_COOKIE_SAMESITE",
     )
     assert found == {
         "SECURE_HSTS_SECONDS": 31536000,
@@ -57,6 +62,11 @@ def test_production_sends_hsts_for_a_year_and_redirects_to_https():
         "SECURE_SSL_REDIRECT": True,
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
+        "LANGUAGE_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "LANGUAGE_COOKIE_SAMESITE": "Lax",
     }
 
 
