@@ -66,6 +66,9 @@ class JsonFormatter(BaseJsonFormatter):
                     log_record[field] = value
             log_record["request_id"] = record.args.get(f"{{{HEADER.lower()}}}o")
         else:
-            log_record.setdefault("request_id", request_id.get())
+            # Django logs a 4xx/5xx after the middleware returned, with the request.
+            request = getattr(record, "request", None)
+            given = getattr(request, "id", None) or request_id.get()
+            log_record.setdefault("request_id", given)
         if log_record.get("request_id") in (None, "-"):
             log_record.pop("request_id", None)

@@ -51,6 +51,12 @@ from django.test import Client
 response = Client().get("/healthz", secure=True, HTTP_X_REQUEST_ID="probe-0001")
 print(response.status_code, response["X-Request-ID"], response.content.decode())
 """
+GET_MISSING = """
+import django; django.setup()
+from django.test import Client
+response = Client().get("/no-such-page/", secure=True, HTTP_X_REQUEST_ID="probe-0404")
+print(response.status_code)
+"""
 
 
 @pytest.mark.django_db
@@ -73,6 +79,15 @@ def test_healthz_answers_503_and_logs_json_when_the_database_is_unreachable():
     assert failure["level"] == "ERROR"
     assert failure["request_id"] == "probe-0001"
     assert "OperationalError" in failure["exc_info"]
+
+
+def test_django_logs_a_4xx_with_its_request_id(tmp_path):
+    done = run_python(GET_MISSING, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert done.stdout == "404\n", done.stderr
+    [line] = [json.loads(line) for line in done.stderr.splitlines() if line]
+    assert line["logger"] == "django.request" and line["level"] == "WARNING"
+    assert line["message"] == "Not Found: /no-such-page/"
+    assert line["request_id"] == "probe-0404"
 
 
 @pytest.mark.django_db
