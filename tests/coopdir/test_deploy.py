@@ -16,8 +16,9 @@ def run(*args, **environ):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE")
-        and not key.startswith(("SECURE_", "TRUSTED_", "SENTRY_"))
+        # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is no production setting.
+        if key != "DEBUG"
+        and not key.startswith(("DJANGO_", "SECURE_", "TRUSTED_", "SENTRY_"))
     }
     env.update(SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION, **environ)
     return subprocess.run(

@@ -22,8 +22,10 @@ def production_env(**environ):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL")
-        and not key.startswith(("SECURE_", "TRUSTED_", "SENTRY_", "LOG_", "GUNICORN_"))
+        if key not in ("DEBUG", "DATABASE_URL")
+        and not key.startswith(
+            ("DJANGO_", "SECURE_", "TRUSTED_", "SENTRY_", "LOG_", "GUNICORN_")
+        )
     }
     env.update(
         SECRET_KEY=secrets.token_urlsafe(50),
