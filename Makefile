@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run test bench lint browser-deps messages local-env
+.PHONY: setup run serve test bench lint browser-deps messages local-env
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,24 @@ run: setup $(LOCAL_ENV)
 	DEBUG=1 $(PY) manage.py load_seed
 	DEBUG=1 $(PY) manage.py ensure_superuser
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The production way on this machine: DEBUG off, gunicorn (gunicorn.conf.py),
+# WhiteNoise's compressed hashed files, JSON logs. Plain local HTTP, so no redirect
+# to https and no Secure-only cookies; a key made once for this machine, never fixed.
+SERVE_ENV := DEBUG=0 SECRET_KEY="$${SECRET_KEY:-$$(cat var/secret_key)}" \
+  SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" SECURE_COOKIES="$${SECURE_COOKIES:-0}" \
+  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" PORT=$(PORT)
+
+var/secret_key:
+	mkdir -p var
+	umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+serve: setup var/secret_key
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py load_seed
+	$(SERVE_ENV) $(PY) manage.py ensure_superuser
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(PY) -m gunicorn --config gunicorn.conf.py coopdir.wsgi
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 browser-deps:

@@ -1,13 +1,22 @@
-"""The whole directory as one versioned JSON document, and back."""
+"""The whole directory as one versioned JSON document, and back.
+
+Besides the records: the groups and staff accounts (no password hashes unless
+asked) and the revision history, so that a restored directory still says who
+changed what. Accounts and groups travel by name (natural keys) and merge into
+those the target database has; content types and permissions travel by name too,
+as their ids differ from one database to another."""
 
 import datetime
 import json
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core import serializers
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from reversion.models import Revision, Version
 
 from mechanisms.models import (
     Mechanism,
@@ -32,7 +41,8 @@ from organisations.models import (
 )
 
 FORMAT = "coopdir-directory"
-FORMAT_VERSION = 1
+# 2: accounts, groups and revision history added (version 1 documents still load).
+FORMAT_VERSION = 2
 
 # In the order a restore saves them; many-to-many links travel with their record.
 MODELS = [
@@ -54,7 +64,12 @@ MODELS = [
     MechanismFigure,
     OldSlug,  # so that a restored directory's old links still redirect
 ]
-BY_LABEL = {model._meta.label_lower: model for model in MODELS}
+User = get_user_model()
+# Saved before the records (a revision names its author) and merged by name.
+ACCOUNTS = [Group, User]
+# Saved after the records whose versions they hold.
+HISTORY = [Revision, Version]
+BY_LABEL = {model._meta.label_lower: model for model in [*ACCOUNTS, *MODELS, *HISTORY]}
 
 
 class BackupError(Exception):
@@ -65,21 +80,36 @@ def counts():
     return {label: model._base_manager.count() for label, model in BY_LABEL.items()}
 
 
-def export_document():
-    """Return the whole directory as a JSON-ready dict."""
-    records = []
-    for model in MODELS:
-        records += serializers.serialize(
-            "python", model._base_manager.order_by("pk").iterator()
-        )
+def _serialize(model, **natural):
+    records = serializers.serialize(
+        "python", model._base_manager.order_by("pk").iterator(), **natural
+    )
     for record in records:
         for name, value in record["fields"].items():
             if isinstance(value, list):
                 record["fields"][name] = sorted(value)
+    return records
+
+
+def export_document(*, with_passwords=False):
+    """Return the whole directory as a JSON-ready dict; password hashes only
+    with_passwords."""
+    by_name = {"use_natural_foreign_keys": True, "use_natural_primary_keys": True}
+    records = []
+    for model in ACCOUNTS:
+        records += _serialize(model, **by_name)
+    if not with_passwords:
+        for record in records:
+            record["fields"].pop("password", None)
+    for model in MODELS:
+        records += _serialize(model)
+    for model in HISTORY:
+        records += _serialize(model, use_natural_foreign_keys=True)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "exported_at": timezone.now().isoformat(),
+        "with_passwords": with_passwords,
         "counts": counts(),
         "records": records,
     }
@@ -121,15 +151,25 @@ def check_document(document):
 
 
 def is_empty():
-    return not any(model._base_manager.exists() for model in MODELS)
+    return not any(model._base_manager.exists() for model in [*MODELS, *HISTORY])
 
 
 def clear():
     # A relation to a parent needs the parent: drop both before the parents go.
     Organisation._base_manager.update(parent=None, relation_to_parent="")
     Sector._base_manager.update(parent=None)
-    for model in reversed(MODELS):
+    for model in [*reversed(HISTORY), *reversed(MODELS)]:
         model._base_manager.all().delete()
+
+
+def _keep_or_lock_password(user):
+    """A user exported without a password keeps the one the database has, or
+    gets none that works (set one with changepassword)."""
+    known = User._base_manager.filter(pk=user.pk).values_list("password", flat=True)
+    if user.pk and known:
+        user.password = known[0]
+    else:
+        user.set_unusable_password()
 
 
 @transaction.atomic
@@ -143,16 +183,29 @@ def restore(document, *, replace=False, dry_run=False):
                 "mix two directories (use --replace to delete them first)."
             )
         clear()
+    tables = [model._meta.db_table for model in [*MODELS, *HISTORY]]
+    user_label = User._meta.label_lower
+    passwordless = {
+        record["fields"].get(User.USERNAME_FIELD)
+        for record in document["records"]
+        if record.get("model") == user_label
+        and "password" not in record.get("fields", {})
+    }
     try:
-        objects = list(serializers.deserialize("python", document["records"]))
+        with connection.constraint_checks_disabled():
+            # Saved as read: a record's names for others (a revision's author, a
+            # user's groups) are looked up when it is read.
+            for obj in serializers.deserialize("python", document["records"]):
+                if isinstance(obj.object, User) and obj.object.username in passwordless:
+                    _keep_or_lock_password(obj.object)
+                obj.save()
     except serializers.base.DeserializationError as e:
         raise BackupError(f"A record cannot be read: {e}") from None
-    with connection.constraint_checks_disabled():
-        for obj in objects:
-            obj.save()
-    connection.check_constraints(table_names=[model._meta.db_table for model in MODELS])
+    connection.check_constraints(table_names=tables)
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), MODELS):
+        for sql in connection.ops.sequence_reset_sql(
+            no_style(), [*ACCOUNTS, *MODELS, *HISTORY]
+        ):
             cursor.execute(sql)
     restored = counts()
     if dry_run:

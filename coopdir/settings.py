@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "reversion",
     "import_export",
     "axes",
+    "csp",
     "organisations",
     "mechanisms",
     "coopdir",
@@ -110,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "coopdir.urls"
@@ -275,16 +278,92 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- HTTPS and security headers (docs/deployment.md lists what each sends) ------
+
+
+def env_int(name, default):
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+# Address ranges (CIDRs) of the proxies in front of the app; empty: none.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
 if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A load balancer's health probe speaks plain HTTP to the app itself.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole domain to HTTPS for months at hstspreload.org:
+        # the domain's owner opts in (SECURE_HSTS_PRELOAD=1), the app does not.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    # A scanner (Mozilla Observatory) marks down any cookie sent without these.
+    LANGUAGE_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    LANGUAGE_COOKIE_HTTPONLY = True
+    LANGUAGE_COOKIE_SAMESITE = "Lax"
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Only a proxy we trust may say the client spoke HTTPS; a client talking to
+    # gunicorn directly could otherwise claim it.
+    if TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every response: nothing inline, nothing from elsewhere, never framed. The API
+# docs page adds only what Swagger UI needs (coopdir/api.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Features the directory never uses, refused to the page and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
+# --- end of HTTPS and security headers ------------------------------------------
+
+# --- Serving: request ids, JSON logs, database connections, error tracker -------
+
+# First, so that every response, a redirect to https included, carries its id.
+MIDDLEWARE.insert(0, "coopdir.logs.RequestIdMiddleware")
+
+# One JSON object a line for a log collector; plain text for a person at `make run`.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "coopdir.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -292,7 +371,6 @@ LOGGING = {
 # The proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed: the client
 # is the right-most address in it that is not one of them. Empty: the peer is the
 # client, and a forwarded header is ignored.
-TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 for _proxy in TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy, strict=False)
@@ -321,10 +399,10 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
         )
 # Each line names the client a request came from ("-" for lines about no request).
 LOGGING["filters"] = {"client_ip": {"()": "coopdir.clientip.ClientIPFilter"}}
-LOGGING["formatters"] = {
-    "client": {"format": "%(levelname)s %(name)s client=%(client_ip)s %(message)s"}
-}
-LOGGING["handlers"]["console"].update(filters=["client_ip"], formatter="client")
+LOGGING["formatters"]["text"]["format"] = (
+    "%(asctime)s %(levelname)s %(name)s client=%(client_ip)s %(message)s"
+)
+LOGGING["handlers"]["console"]["filters"] = ["client_ip"]
 
 # Staff sessions (coopdir/signin.py): a working day from signing in, an idle hour.
 for _name, _default in (("STAFF_SESSION_HOURS", "8"), ("STAFF_IDLE_MINUTES", "60")):
@@ -347,3 +425,41 @@ MIDDLEWARE.insert(
     "django_otp.middleware.OTPMiddleware",
 )
 OTP_TOTP_ISSUER = "coopdir"
+
+# A connection that died while idle is replaced before a request uses it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # DATABASE_POOL=N: each process keeps a pool of N connections (psycopg's pool;
+    # N = gunicorn's threads), instead of one persistent connection per thread.
+    _pool = env_int("DATABASE_POOL", 0)
+    if _pool:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _pool,
+            "timeout": 10,
+        }
+    # Behind pgbouncer in transaction mode a cursor cannot outlive a transaction.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_PGBOUNCER", False
+    )
+
+# Errors to an error tracker only when one is configured: SENTRY_DSN (Sentry, or
+# GlitchTip, which speaks the same protocol) and the sentry-sdk package.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:
+        raise ImproperlyConfigured(
+            "SENTRY_DSN is set but sentry-sdk is not installed: "
+            "pip install sentry-sdk (or unset SENTRY_DSN)."
+        ) from None
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=0,
+    )
+
+# --- end of serving ---------------------------------------------------------------

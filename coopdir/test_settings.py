@@ -18,3 +18,5 @@ REST_FRAMEWORK = {  # noqa: F405
 # Every test client is 127.0.0.1: limits the tests of them lower (test_throttling.py).
 PAGE_RATE = "10000/m"
 AXES_ENABLED = True
+# Tests speak plain HTTP; tests/coopdir/test_deploy.py checks the production value.
+SECURE_SSL_REDIRECT = False

@@ -31,6 +31,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", views.favicon, name="favicon"),
+    path("healthz", views.healthz, name="healthz"),
     path("api/", include("coopdir.api")),
     path("admin/", admin.site.urls),
 ]

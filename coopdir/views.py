@@ -1,14 +1,18 @@
 """Cross-app pages: home, unified search, countries, sectors, robots.txt."""
 
+import logging
+
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
 from django.db.models import Count, Q
-from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_safe
 from django_countries import countries
 
 from mechanisms.filters import MechanismFilter
@@ -469,3 +473,17 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Answer 200 while the database answers, 503 when it does not, so that a load
+    balancer stops sending requests to an app server that cannot serve them."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logging.getLogger(__name__).exception("healthz: the database is unreachable")
+        return JsonResponse({"database": "unreachable"}, status=503)
+    return JsonResponse({"database": "ok"})

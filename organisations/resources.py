@@ -21,6 +21,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,7 +31,7 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 from import_export.instance_loaders import CachedInstanceLoader
-from import_export.resources import ModelResource
+from import_export.resources import Diff, ModelResource
 from import_export.results import Result, RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
@@ -233,6 +234,17 @@ class SlugsWidget(ManyToManyWidget):
         return found
 
 
+STYLE_ATTRIBUTE = re.compile(r' style="[^"]*"')
+
+
+class UnstyledDiff(Diff):
+    """The dry run's cell diffs coloured by css/admin/import.css: the
+    Content-Security-Policy refuses the style attributes diff-match-patch writes."""
+
+    def as_html(self):
+        return [mark_safe(STYLE_ATTRIBUTE.sub("", html)) for html in super().as_html()]
+
+
 class EntityResource(ModelResource):
     """Shared by the organisation and mechanism resources."""
 
@@ -253,6 +265,9 @@ class EntityResource(ModelResource):
     import_notes = Field(
         attribute="import_notes", column_name="import notes", readonly=True
     )
+
+    def get_diff_class(self):
+        return UnstyledDiff
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
