@@ -20,7 +20,10 @@ def run(*args, **environ):
         if key != "DEBUG"
         and not key.startswith(("DJANGO_", "SECURE_", "TRUSTED_", "SENTRY_"))
     }
-    env.update(SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION, **environ)
+    # LOCAL_ENV_FILE: not the checkout's own var/local.env, which `make run` writes.
+    env.update(
+        SECRET_KEY=secrets.token_urlsafe(50), LOCAL_ENV_FILE="", **PRODUCTION, **environ
+    )
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
     )

@@ -18,6 +18,25 @@ ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "postgres://postgres@127.0.0.1:9/nowhere?connect_timeout=2"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def collected_static(tmp_path_factory):
+    """Production pages name hashed static files: collect them once, as a
+    deployment does, rather than rely on what the checkout happens to hold."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    os.environ["COOPDIR_TEST_STATIC_ROOT"] = str(root)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    yield root
+    del os.environ["COOPDIR_TEST_STATIC_ROOT"]
+
+
 def production_env(**environ):
     env = {
         key: value
@@ -31,6 +50,10 @@ def production_env(**environ):
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,testserver",
         DJANGO_SETTINGS_MODULE="coopdir.settings",
+        LOCAL_ENV_FILE="",  # not the checkout's own var/local.env (`make run`)
+        STATIC_ROOT=os.environ.get(
+            "COOPDIR_TEST_STATIC_ROOT", str(ROOT / "staticfiles")
+        ),
         **environ,
     )
     return env
