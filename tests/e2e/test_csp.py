@@ -5,6 +5,8 @@ import reversion
 from django.conf import settings
 from reversion.models import Version
 
+from tests.signin_helpers import authenticator, current_code
+
 pytestmark = pytest.mark.browser
 
 PUBLIC = [
@@ -85,9 +87,11 @@ def test_public_pages_and_the_api_docs_break_no_policy(watched, live_server, dir
 
 def test_admin_pages_break_no_policy(watched, live_server, directory, superuser):
     page, console = watched
+    authenticator(superuser)
     page.goto(live_server.url + "/admin/login/")
     page.get_by_label("Username").fill("root")
     page.get_by_label("Password").fill("a-Long-test-passphrase-9")
+    page.locator("[name=otp_token]").fill(current_code("root"))
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(live_server.url + "/admin/")
     for summary in ("First words.", "Second words."):
