@@ -221,6 +221,11 @@ class SearchQuerySerializer(serializers.Serializer):
         help_text="The records' own kinds (either type's; repeatable). A type none "
         "of them belongs to drops out.",
     )
+    literal = serializers.BooleanField(
+        required=False,
+        help_text="Take q as typed: no typo correction, no plurals, no country "
+        "words read as filters, no relaxing when nothing matches.",
+    )
     ordering = serializers.ChoiceField(
         choices=unified.ORDERINGS,
         required=False,
@@ -230,7 +235,7 @@ class SearchQuerySerializer(serializers.Serializer):
 
 def search_parameters():
     """Return the schema's parameters: the query's, then the apps' filters."""
-    names = {"q", "kind", "ordering"}
+    names = {"q", "kind", "ordering", "literal"}
     parameters, seen = [SearchQuerySerializer], set()
     for _model, filterset_class in unified.TYPES.values():
         for name, field in filterset_class.base_filters.items():
@@ -301,16 +306,29 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
         filtersets, errors = unified.type_filtersets(params, querysets=querysets)
         if errors:
             raise exceptions.ValidationError(errors)
+        literal = query.validated_data.get("literal", False)
+        reading = unified.understand(params, literal=literal)
+        filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
+        founds = {name: fs.found() for name, fs in filtersets.items()}
+        empty = not sum(found.count() for found in founds.values())
+        if empty and not literal and unified.relax(params, reading, querysets):
+            filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
+            founds = {name: fs.found() for name, fs in filtersets.items()}
         ordering = query.validated_data.get("ordering", "")
-        results = unified.Capped(unified.results(filtersets, ordering))
+        results = unified.Capped(
+            unified.results(filtersets, ordering, founds, params.get("q", ""))
+        )
         self.check_depth(results)
         page = self.paginate_queryset(results)
         hits = [(record, getattr(record, "search_rank", 0)) for record in page]
         response = self.get_paginated_response(
             self.get_serializer(hits, many=True).data
         )
+        notices = [notice["text"] for notice in reading.notices]
         if results.cut:
-            response.data["notice"] = unified.cap_message(results.total)
+            notices.append(unified.cap_message(results.total))
+        response.data["interpreted"] = reading.as_json()
+        response.data["notices"] = notices
         return response
 
     def check_depth(self, results):

@@ -2,15 +2,20 @@
 it: the apps' own FilterSets, the same checks, the same orders and the same cap."""
 
 import heapq
+from dataclasses import dataclass, field
+from itertools import combinations
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from mechanisms.filters import MechanismFilter
 from mechanisms.models import Mechanism
 from organisations.filters import OrganisationFilter
+from organisations.listing import url_with
 from organisations.models import Organisation
 
+from .search import text, understanding
 from .search.found import Merged
 
 TYPES = {"organisation": (Organisation, OrganisationFilter)}
@@ -18,6 +23,9 @@ TYPES["mechanism"] = (Mechanism, MechanismFilter)
 FILTER_NAMES = {name for _m, f in TYPES.values() for name in f.base_filters}
 # The orders besides relevance, each read from a database index by a LIMIT query.
 ORDERINGS = ("name", "-name", "founded", "-founded", "updated", "-updated")
+# Relevance re-ranks its first results by how well the names hold the words: a
+# page or so, so that the work stays bounded by the page.
+RERANK = 30
 # Every order costs its offset (relevance too): past this many results a search is
 # asked to be narrowed rather than paged further, as GitHub and Google do.
 MAX_RESULTS = 1000
@@ -77,17 +85,62 @@ def unknown_choices(params):
     return unknown
 
 
-def results(filtersets, ordering="", founds=None):
+def results(filtersets, ordering="", founds=None, query=""):
     """Return the results of the filtersets as one sliceable list: best first, or
     in ordering (one of ORDERINGS), each type read only as deep as a page needs.
 
-    founds: {type: filterset.found()}, when the caller has them.
+    founds: {type: filterset.found()}, when the caller has them; query: the
+    words searched, which relevance re-ranks its first results by.
     """
     if founds is None:
         founds = {name: fs.found() for name, fs in filtersets.items()}
     if not ordering:
-        return Merged(founds.values())
+        merged = Merged(founds.values())
+        return Reranked(merged, query) if query else merged
     return Ordered(filtersets, ordering, founds)
+
+
+class Reranked:
+    """Relevance order with its first RERANK results re-ranked among themselves:
+    within a rank tier, names holding the query's words whole first ("cooperative"
+    before "cooperatives"), then records in a country the query names ("Italy":
+    the Italian bodies before those that mention Italy), then by name."""
+
+    def __init__(self, merged, query):
+        self.merged, self.query = merged, query
+        self.terms = merged.terms
+        self.words = set(text.tokens(query))
+        self.countries = set(understanding.find_countries(query.split())[0])
+
+    @property
+    def approximate(self):
+        return self.merged.approximate
+
+    def count(self):
+        return self.merged.count()
+
+    def __len__(self):
+        return self.count()
+
+    def _key(self, position, record):
+        names = set(text.tokens(f"{record.name} {record.acronym}"))
+        codes = {row.country.code for row in getattr(record, "page_countries", [])}
+        codes.add(getattr(getattr(record, "hq_country", None), "code", None))
+        return (
+            -getattr(record, "search_rank", 0),
+            -len(self.words & names),
+            not (self.countries & codes),
+            position,
+        )
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        if (key.start or 0) >= RERANK:
+            return self.merged[key]
+        head = self.merged[0 : max(RERANK, key.stop or 0)]
+        window = sorted(enumerate(head[:RERANK]), key=lambda hit: self._key(*hit))
+        return ([record for _p, record in window] + head[RERANK:])[key]
 
 
 class Ordered:
@@ -177,3 +230,132 @@ def cap_message(total):
         "Only the first %(limit)s of %(total)s results can be paged through: "
         "add words or filters to narrow the search."
     ) % {"limit": f"{MAX_RESULTS:,}", "total": f"{total:,}"}
+
+
+# Understanding and relaxing a query --------------------------------------------------
+
+# Relaxing tries the parts of a query's words, largest first: a few words at most.
+RELAX_WORDS = 5
+FACETS = ("country", "region", "sector", "kind", "scope", "type")
+
+
+@dataclass
+class Reading:
+    """What the unified search made of a query: what it searched, and why."""
+
+    typed: str = ""
+    searched: str = ""
+    countries: list = field(default_factory=list)
+    country_words: list = field(default_factory=list)
+    corrected: str = ""
+    relaxed: str | None = None  # the words searched when all together found nothing
+    dropped_filters: bool = False
+    notices: list = field(default_factory=list)  # [{"text", "link_text", "url"}]
+
+    def as_json(self):
+        return {
+            "q": self.typed,
+            "searched": self.searched,
+            "country": self.countries,
+            "country_words": self.country_words,
+            "corrected": self.corrected,
+            "relaxed": self.relaxed,
+        }
+
+
+def understand(params, literal=False):
+    """Read params' query (understanding.understand), changing params to what is
+    to be searched: its words, and the countries it named added as filters."""
+    query, before = params.get("q", ""), params.copy()
+    understood = understanding.understand(
+        query, [model for model, _f in TYPES.values()], literal=literal
+    )
+    reading = Reading(typed=understood.typed, searched=understood.query)
+    if not understood.typed:
+        return reading
+    if understood.corrections:
+        reading.corrected = understood.corrected
+        reading.notices.append(
+            {
+                "text": _("Showing results for “%(q)s”.") % {"q": reading.corrected},
+                "link_text": _("Search instead for “%(q)s”") % {"q": understood.typed},
+                "url": url_with(before, literal="1"),
+            }
+        )
+    if understood.countries:
+        reading.countries = understood.countries
+        reading.country_words = understood.country_words
+        names = ", ".join(str(countries.name(code)) for code in understood.countries)
+        reading.notices.append(
+            {
+                "text": _("“%(words)s” is read as the country filter: %(names)s.")
+                % {"words": " ".join(understood.country_words), "names": names},
+                "link_text": _("Search the words instead"),
+                "url": url_with(before, literal="1"),
+            }
+        )
+        known = params.getlist("country")
+        params.setlist("country", list(dict.fromkeys(known + understood.countries)))
+    params["q"] = understood.query
+    return reading
+
+
+def count_of(params, querysets=None):
+    filtersets, errors = type_filtersets(params, querysets=querysets)
+    if errors:
+        return 0
+    return sum(fs.found().count() for fs in filtersets.values())
+
+
+def relax(params, reading, querysets=None):
+    """Change params, which find nothing, to the largest part of their words that
+    finds something (keeping the filters), saying so in reading; return whether
+    params changed."""
+    words = params.get("q", "").split()
+    if not words:
+        return False
+    before = params.copy()
+    filtered = any(params.getlist(facet) for facet in FACETS)
+    if len(words) <= RELAX_WORDS:
+        for size in range(len(words) - 1, -1 if filtered else 0, -1):
+            best = None
+            for kept in combinations(words, size):
+                trial = params.copy()
+                if kept:
+                    trial["q"] = " ".join(kept)
+                else:
+                    trial.pop("q", None)
+                found = count_of(trial, querysets)
+                if found and (best is None or found > best[0]):
+                    best = (found, kept)
+            if best:
+                reading.relaxed = " ".join(best[1])
+                params.setlist("q", [reading.relaxed] if best[1] else [])
+                if best[1]:
+                    text = _(
+                        "No record matches all of “%(q)s”; showing those that "
+                        "match “%(kept)s”."
+                    ) % {"q": " ".join(words), "kept": reading.relaxed}
+                else:
+                    text = _(
+                        "No record matches “%(q)s”; showing every record the "
+                        "filters select."
+                    ) % {"q": " ".join(words)}
+                reading.notices.append({"text": text})
+                break
+    if filtered:
+        unfiltered = params.copy()
+        unfiltered.setlist("q", words)
+        for facet in FACETS:
+            unfiltered.pop(facet, None)
+        found = count_of(unfiltered, querysets)
+        if found:
+            reading.notices.append(
+                {
+                    "text": _("Without the filters, “%(q)s” finds %(n)s.")
+                    % {"q": " ".join(words), "n": found},
+                    "link_text": _("Remove the filters"),
+                    "url": url_with(unfiltered, literal="1"),
+                }
+            )
+    return params != before

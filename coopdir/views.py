@@ -176,6 +176,8 @@ def unified_counts(params, founds=None):
 def search_page(request):
     params, messages = clean_params(request.GET)
     messages += validate_unified(params)
+    literal = bool(params.get("literal"))
+    reading = unified.understand(params, literal=literal)
     ordering = params.get("ordering", "")
     if ordering not in dict(sort_options(params)):
         messages.append(_("Unknown sort order: %(o)s.") % {"o": ordering})
@@ -183,7 +185,13 @@ def search_page(request):
         ordering = ""
     filtersets, _errors = type_filtersets(params)
     founds = {name: fs.found() for name, fs in filtersets.items()}
-    records = unified.Capped(unified.results(filtersets, ordering, founds))
+    empty = not sum(found.count() for found in founds.values())
+    if empty and not literal and unified.relax(params, reading):
+        filtersets, _errors = type_filtersets(params)
+        founds = {name: fs.found() for name, fs in filtersets.items()}
+    records = unified.Capped(
+        unified.results(filtersets, ordering, founds, params.get("q", ""))
+    )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     if records.cut and not page.has_next():
         messages.append(unified.cap_message(records.total))
@@ -202,6 +210,11 @@ def search_page(request):
     groups = facet_groups(params, counts, UNIFIED_FACETS, labels)
     context = listing_context(params, page, groups, messages, sort_options(params))
     context["approximate"] = approximate
+    context["notices"] = reading.notices
+    # Taking the words as typed holds for this search, not the next one typed.
+    context["hidden_filters"] = [
+        (key, value) for key, value in context["hidden_filters"] if key != "literal"
+    ]
     return render(request, "coopdir/search.html", context)
 
 

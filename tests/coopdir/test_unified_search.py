@@ -107,7 +107,7 @@ def test_the_api_search_stops_at_the_cap_naming_the_page(api, monkeypatch):
         OrganisationFactory(name=f"Trade {n}")
     first = api.get("/api/v1/search/", {"q": "trade", "page_size": 2})
     assert first.status_code == 200
-    assert "first 4 of 6" in first.json()["notice"]
+    assert "first 4 of 6" in " ".join(first.json()["notices"])
     assert api.get("/api/v1/search/", {"q": "trade", "page_size": 2, "page": 2})
     last = api.get("/api/v1/search/", {"q": "trade", "page_size": 2, "page": 2})
     assert last.json()["next"] is None

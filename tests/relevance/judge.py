@@ -79,7 +79,7 @@ def run(judged, client=None):
         assert response.status_code == 200, (query.q, response.content[:300])
         body = response.json()
         query.found = [hit["slug"] for hit in body["results"]]
-        query.notice = str(body.get("notice") or "")
+        query.notice = " ".join(body.get("notices") or [])
     return judged
 
 
