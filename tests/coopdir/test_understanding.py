@@ -92,7 +92,8 @@ def test_nothing_for_all_words_relaxes_keeping_the_country_and_says_so(api):
 def test_a_typo_is_searched_as_the_word_meant_with_a_notice(api):
     body = search(api, "coperative")
     assert body["interpreted"]["corrected"] == "cooperative"
-    assert "ica" in [hit["slug"] for hit in body["results"][:3]]
+    assert body["results"][0]["slug"] == "ica"
+    assert "acfsmc" in [hit["slug"] for hit in body["results"][:10]]
     assert "Showing results for “cooperative”." in body["notices"]
     literal = search(api, "coperative", literal="true")
     assert literal["interpreted"]["corrected"] == "" and not literal["notices"]
@@ -123,3 +124,24 @@ def test_the_page_relaxes_instead_of_a_dead_end(client, seeded):
     assert response.context["result_count"] > 0
     assert "No record matches “cooperative”" in body
     assert "Country: Italy" in body
+
+
+def test_a_country_alone_puts_the_records_in_it_first(api):
+    body = search(api, "Italy")
+    first = [hit["slug"] for hit in body["results"][:5]]
+    assert set(first) == {"ice", "confindustria", "pirelli", "gov-it", "bfic"}
+
+
+def test_every_word_of_every_seed_name_finds_something_or_says_why(api):
+    from mechanisms.models import Mechanism
+    from organisations.models import Organisation
+
+    names = [*Organisation.objects.values_list("name", flat=True)]
+    names += Mechanism.objects.values_list("name", flat=True)
+    words = sorted({word for name in names for word in name.split()})
+    dead = [
+        word
+        for word in words
+        if not (body := search(api, word))["count"] and not body["notices"]
+    ]
+    assert len(words) > 100 and not dead
