@@ -311,7 +311,9 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
         filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
         founds = {name: fs.found() for name, fs in filtersets.items()}
         empty = not sum(found.count() for found in founds.values())
-        if empty and not literal and unified.relax(params, reading, querysets):
+        relaxed = not literal and empty and unified.relax(params, reading, querysets)
+        if relaxed:
+            params = relaxed
             filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
             founds = {name: fs.found() for name, fs in filtersets.items()}
         ordering = query.validated_data.get("ordering", "")

@@ -308,13 +308,13 @@ def count_of(params, querysets=None):
 
 
 def relax(params, reading, querysets=None):
-    """Change params, which find nothing, to the largest part of their words that
-    finds something (keeping the filters), saying so in reading; return whether
-    params changed."""
+    """Return params, which find nothing, with the largest part of their words that
+    finds something (keeping the filters), saying so in reading; None when no part
+    does. params themselves keep the words (the search box, chips and links)."""
     words = params.get("q", "").split()
     if not words:
-        return False
-    before = params.copy()
+        return None
+    relaxed = None
     filtered = any(params.getlist(facet) for facet in FACETS)
     if len(words) <= RELAX_WORDS:
         for size in range(len(words) - 1, -1 if filtered else 0, -1):
@@ -330,7 +330,8 @@ def relax(params, reading, querysets=None):
                     best = (found, kept)
             if best:
                 reading.relaxed = " ".join(best[1])
-                params.setlist("q", [reading.relaxed] if best[1] else [])
+                relaxed = params.copy()
+                relaxed.setlist("q", [reading.relaxed] if best[1] else [])
                 if best[1]:
                     text = _(
                         "No record matches all of “%(q)s”; showing those that "
@@ -358,4 +359,4 @@ def relax(params, reading, querysets=None):
                     "url": url_with(unfiltered, literal="1"),
                 }
             )
-    return params != before
+    return relaxed

@@ -183,14 +183,17 @@ def search_page(request):
         messages.append(_("Unknown sort order: %(o)s.") % {"o": ordering})
         params.pop("ordering")
         ordering = ""
-    filtersets, _errors = type_filtersets(params)
+    searched = params
+    filtersets, _errors = type_filtersets(searched)
     founds = {name: fs.found() for name, fs in filtersets.items()}
     empty = not sum(found.count() for found in founds.values())
-    if empty and not literal and unified.relax(params, reading):
-        filtersets, _errors = type_filtersets(params)
+    relaxed = empty and not literal and unified.relax(params, reading)
+    if relaxed:
+        searched = relaxed
+        filtersets, _errors = type_filtersets(searched)
         founds = {name: fs.found() for name, fs in filtersets.items()}
     records = unified.Capped(
-        unified.results(filtersets, ordering, founds, params.get("q", ""))
+        unified.results(filtersets, ordering, founds, searched.get("q", ""))
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     if records.cut and not page.has_next():
@@ -206,7 +209,7 @@ def search_page(request):
             for name, (model, _f) in TYPES.items()
         }
     )
-    counts, approximate = unified_counts(params, founds)
+    counts, approximate = unified_counts(searched, founds)
     groups = facet_groups(params, counts, UNIFIED_FACETS, labels)
     context = listing_context(params, page, groups, messages, sort_options(params))
     context["approximate"] = approximate
