@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from mechanisms.filters import MechanismFilter
 from mechanisms.models import Mechanism
 from organisations.filters import OrganisationFilter
-from organisations.listing import url_with
+from organisations.listing import FACET_LABELS, url_with
 from organisations.models import Organisation
+from organisations.regions import Region
 
 from .search import text, understanding
 from .search.found import Merged
@@ -247,6 +249,7 @@ class Reading:
     searched: str = ""
     countries: list = field(default_factory=list)
     country_words: list = field(default_factory=list)
+    regions: list = field(default_factory=list)
     corrected: str = ""
     relaxed: str | None = None  # the words searched when all together found nothing
     dropped_filters: bool = False
@@ -258,6 +261,7 @@ class Reading:
             "searched": self.searched,
             "country": self.countries,
             "country_words": self.country_words,
+            "region": self.regions,
             "corrected": self.corrected,
             "relaxed": self.relaxed,
         }
@@ -297,7 +301,47 @@ def understand(params, literal=False):
         known = params.getlist("country")
         params.setlist("country", list(dict.fromkeys(known + understood.countries)))
     params["q"] = understood.query
+    if not literal and len(understood.query.split()) > 1:
+        read_facet_words(params, reading, before)
     return reading
+
+
+def facet_keys():
+    """Return {text.key(name): (facet, value)} of the regions, in English and
+    Chinese. Sectors are not read so: on the judged set (docs/relevance.md) a
+    sector filter ranked the ICA above its health organisation for "health
+    cooperatives", the word "health" no longer ranking the names that hold it."""
+    keys = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value, label in Region.choices:
+                keys.setdefault(text.key(str(label)), ("region", value))
+    return keys
+
+
+def read_facet_words(params, reading, before):
+    """Make the region words of params' query filters, as countries are, when
+    other words remain and no record's names hold them all."""
+    words = params["q"].split()
+    found, named, rest = understanding.find_phrases(words, facet_keys())
+    models = [model for model, _f in TYPES.values()]
+    if not found or not rest or understanding.names_hold(words, models):
+        return
+    labels = {"region": FACET_LABELS["region"]}
+    for facet, value in found:
+        params.setlist(facet, list(dict.fromkeys([*params.getlist(facet), value])))
+        getattr(reading, f"{facet}s").append(value)
+    for phrase, (facet, _value) in zip(named, found, strict=False):
+        reading.notices.append(
+            {
+                "text": _("“%(words)s” is read as the %(facet)s filter.")
+                % {"words": phrase, "facet": str(labels[facet]).lower()},
+                "link_text": _("Search the words instead"),
+                "url": url_with(before, literal="1"),
+            }
+        )
+    params["q"] = " ".join(rest)
+    reading.searched = params["q"]
 
 
 def count_of(params, querysets=None):

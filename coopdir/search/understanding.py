@@ -116,28 +116,35 @@ def _chinese_names():
 
 def find_countries(words):
     """Return ([code, …], [country words], [other words]) of a list of words."""
-    keys, codes, named, rest = country_keys(), [], [], []
+    return find_phrases(words, country_keys(), _chinese_names())
+
+
+def find_phrases(words, keys, inside=None):
+    """Return ([value, …], [phrases], [other words]): the runs of words whose key
+    is one of keys ({text.key(phrase): value}), longest first; inside: {name:
+    value} of names to find within a run of Han too."""
+    values, named, rest = [], [], []
     index = 0
     while index < len(words):
         for size in range(min(MAX_NAME_WORDS, len(words) - index), 0, -1):
             phrase = " ".join(words[index : index + size])
-            code = keys.get(text.key(phrase))
-            if code:
-                codes.append(code)
+            value = keys.get(text.key(phrase))
+            if value:
+                values.append(value)
                 named.append(phrase)
                 index += size
                 break
         else:
             word = words[index]
-            inside = next((k for k in _chinese_names() if k in word), None)
-            if inside and inside != word:
-                codes.append(_chinese_names()[inside])
-                named.append(inside)
-                rest.extend(part for part in word.split(inside, 1) if part)
+            found = next((k for k in inside or () if k in word), None)
+            if found and found != word:
+                values.append(inside[found])
+                named.append(found)
+                rest.extend(part for part in word.split(found, 1) if part)
             else:
                 rest.append(word)
             index += 1
-    return list(dict.fromkeys(codes)), named, rest
+    return list(dict.fromkeys(values)), named, rest
 
 
 def stem(word):

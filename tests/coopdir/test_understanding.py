@@ -145,3 +145,17 @@ def test_every_word_of_every_seed_name_finds_something_or_says_why(api):
         if not (body := search(api, word))["count"] and not body["notices"]
     ]
     assert len(words) > 100 and not dead
+
+
+def test_region_words_among_others_become_filters(api):
+    body = search(api, "government Europe")
+    assert body["interpreted"]["region"] == ["europe"]
+    assert body["interpreted"]["searched"] == "government"
+    assert {"gov-de", "gov-it", "gov-fi"} <= {h["slug"] for h in body["results"]}
+    assert "gov-cn" not in {h["slug"] for h in body["results"]}
+    assert any("region filter" in notice for notice in body["notices"])
+
+
+@pytest.mark.parametrize("q", ["Europe", "Regional Office Africa"])
+def test_a_region_that_is_the_whole_query_or_in_a_name_stays_words(api, q):
+    assert search(api, q)["interpreted"]["region"] == []
