@@ -41,7 +41,7 @@ def all_kinds():
     return {kind for model, _f in TYPES.values() for kind in model.Kind.values}
 
 
-def type_filtersets(params, with_query=True, querysets=None):
+def type_filtersets(params, querysets=None):
     """Return ({type: FilterSet}, {field: [error, …]}) for the allowed types.
 
     Kinds differ per type: each type gets the kinds that are its own, and a type
@@ -64,8 +64,6 @@ def type_filtersets(params, with_query=True, querysets=None):
         scoped = params.copy()
         for key in ("ordering", "page", "page_size", "type", "kind"):
             scoped.pop(key, None)
-        if not with_query:
-            scoped.pop("q", None)
         if own:
             scoped.setlist("kind", own)
         filterset = filterset_class(scoped, queryset=querysets[name].for_list())
