@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run serve test bench lint browser-deps messages local-env
+.PHONY: setup run serve test bench lint browser-deps messages local-env relevance
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ test: setup browser-deps
 
 bench: setup
 	$(TEST_ENV) $(PY) -m pytest tests/bench -s -p no:cacheprovider -o addopts="" $(BENCH_ARGS)
+
+# The judged query set (tests/relevance/queries.yaml): MRR and recall@10 per group.
+relevance: setup
+	$(TEST_ENV) $(PY) -m pytest tests/relevance -s -q -p no:cacheprovider
 
 lint: setup
 	$(PY) -m ruff check .

@@ -21,11 +21,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from coopdir import search
+from coopdir import search, unified
 from mechanisms.api import MechanismViewSet
 from mechanisms.models import Mechanism, MechanismCountry
 from mechanisms.serializers import MechanismListSerializer
 from organisations.api import OrganisationViewSet
+from organisations.filters import split_commas
 from organisations.models import (
     REGION_BY_COUNTRY,
     Organisation,
@@ -222,6 +223,40 @@ class SearchQuerySerializer(serializers.Serializer):
         required=False,
         help_text="Only these kinds of record (repeatable); default both.",
     )
+    kind = serializers.MultipleChoiceField(
+        choices=sorted(unified.all_kinds()),
+        required=False,
+        help_text="The records' own kinds (either type's; repeatable). A type none "
+        "of them belongs to drops out.",
+    )
+    literal = serializers.BooleanField(
+        required=False,
+        help_text="Take q as typed: no typo correction, no plurals, no country "
+        "words read as filters, no relaxing when nothing matches.",
+    )
+    ordering = serializers.ChoiceField(
+        choices=unified.ORDERINGS,
+        required=False,
+        help_text="name, founded or updated; a leading - reverses. Default: relevance.",
+    )
+
+
+def search_parameters():
+    """Return the schema's parameters: the query's, then the apps' filters."""
+    names = {"q", "kind", "ordering", "literal"}
+    parameters, seen = [SearchQuerySerializer], set()
+    for _model, filterset_class in unified.TYPES.values():
+        for name, field in filterset_class.base_filters.items():
+            if name in names or name in seen:
+                continue
+            seen.add(name)
+            description = str(field.label)
+            if field.extra.get("help_text"):
+                description += f": {field.extra['help_text']}"
+            if name in ("scope", "organisation"):
+                description += " (mechanisms only)"
+            parameters.append(OpenApiParameter(name, str, description=description))
+    return parameters
 
 
 class SearchResultSerializer(serializers.Serializer):
@@ -256,30 +291,65 @@ class SearchResultSerializer(serializers.Serializer):
     list=extend_schema(
         summary="Search organisations and mechanisms together",
         description="Ranked best first (name matches above text matches), "
-        "case-insensitive; each result says its type.",
-        parameters=[SearchQuerySerializer],
+        "case-insensitive; each result says its type. Takes the lists' filters "
+        "(country, region, sector, kind, scope, founded_after, founded_before, "
+        "ordering), meaning what they mean there; a filter only mechanisms have "
+        f"(scope, organisation) leaves organisations out. Only the first "
+        f"{unified.MAX_RESULTS:,} results are paged through.",
+        parameters=search_parameters(),
     )
 )
 class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
     serializer_class = SearchResultSerializer
 
     def list(self, request, *args, **kwargs):
-        query = SearchQuerySerializer(data=request.query_params)
+        params = split_commas(request.query_params, ["type", "kind"])
+        query = SearchQuerySerializer(data=params)
         query.is_valid(raise_exception=True)
         user = request.user
-        kinds = query.validated_data.get("type") or {"organisation", "mechanism"}
-        querysets = [
-            model.objects.visible_to(user).for_list()
-            for name, model in (
-                ("organisation", Organisation),
-                ("mechanism", Mechanism),
-            )
-            if name in kinds
-        ]
-        page = self.paginate_queryset(
-            search.RankedHits(query.validated_data["q"], querysets)
+        querysets = {
+            name: model.objects.visible_to(user)
+            for name, (model, _f) in unified.TYPES.items()
+        }
+        filtersets, errors = unified.type_filtersets(params, querysets=querysets)
+        if errors:
+            raise exceptions.ValidationError(errors)
+        literal = query.validated_data.get("literal", False)
+        reading = unified.understand(params, literal=literal)
+        filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
+        founds = {name: fs.found() for name, fs in filtersets.items()}
+        empty = not sum(found.count() for found in founds.values())
+        relaxed = not literal and empty and unified.relax(params, reading, querysets)
+        if relaxed:
+            params = relaxed
+            filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
+            founds = {name: fs.found() for name, fs in filtersets.items()}
+        ordering = query.validated_data.get("ordering", "")
+        results = unified.Capped(
+            unified.results(filtersets, ordering, founds, params.get("q", ""))
         )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        self.check_depth(results)
+        page = self.paginate_queryset(results)
+        hits = [(record, getattr(record, "search_rank", 0)) for record in page]
+        response = self.get_paginated_response(
+            self.get_serializer(hits, many=True).data
+        )
+        notices = [notice["text"] for notice in reading.notices]
+        if results.cut:
+            notices.append(unified.cap_message(results.total))
+        response.data["interpreted"] = reading.as_json()
+        response.data["notices"] = notices
+        return response
+
+    def check_depth(self, results):
+        """Refuse a page past the cap, naming `page`, rather than a bare 404."""
+        number = str(self.request.query_params.get("page", "1")).strip()
+        size = self.paginator.get_page_size(self.request)
+        if number.isdigit() and int(number) > 1 and size:
+            if (int(number) - 1) * size >= results.limit and results.cut:
+                raise exceptions.ValidationError(
+                    {"page": [unified.cap_message(results.total)]}
+                )
 
 
 # URLs --------------------------------------------------------------------------------

@@ -15,9 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django_countries import countries
 
-from mechanisms.filters import MechanismFilter
 from mechanisms.models import Mechanism, MechanismCountry
-from organisations.filters import OrganisationFilter
 from organisations.listing import (
     FACET_LABELS,
     PAGE_SIZE,
@@ -31,14 +29,11 @@ from organisations.models import Organisation, OrganisationCountry, Sector, Stat
 from organisations.regions import REGION_BY_COUNTRY, Region
 from organisations.views import follows_old_slugs
 
-from . import search
-from .search.found import Merged
+from . import search, unified
 from .throttling import rate_limited
+from .unified import TYPES, type_filtersets
 
-TYPES = {"organisation": (Organisation, OrganisationFilter)}
-TYPES["mechanism"] = (Mechanism, MechanismFilter)
 UNIFIED_FACETS = ("type", "country", "region", "sector", "kind")
-FILTER_NAMES = {name for _m, f in TYPES.values() for name in f.base_filters}
 PREVIEW = 12
 
 
@@ -116,66 +111,23 @@ def merge_rows(row_lists):
     return sorted(merged.values(), key=lambda r: (-r["count"], r["label"]))
 
 
-def type_querysets(params, with_query=True):
-    """Return ({type: filtered queryset}, {field: [error, …]}) for the allowed types."""
-    filtersets, errors = type_filtersets(params, with_query)
-    return {name: fs.qs for name, fs in filtersets.items()}, errors
-
-
 def type_founds(params):
     """Return {type: its results as the index answers them} for the allowed types."""
     filtersets, _errors = type_filtersets(params)
     return {name: fs.found() for name, fs in filtersets.items()}
 
 
-def type_filtersets(params, with_query=True):
-    """Return ({type: FilterSet}, {field: [error, …]}) for the allowed types.
-
-    Kinds differ per type: each type gets the kinds that are its own, and a type
-    none of the chosen kinds belong to drops out.
-    """
-    kinds, types = params.getlist("kind"), params.getlist("type")
-    querysets, errors = {}, {}
-    for name, (model, filterset_class) in TYPES.items():
-        own = [kind for kind in kinds if kind in model.Kind.values]
-        # A filter only the other type has (scope) leaves this type out.
-        foreign = [
-            key
-            for key in params
-            if key in FILTER_NAMES and key not in filterset_class.base_filters
-        ]
-        if (types and name not in types) or (kinds and not own) or foreign:
-            continue
-        scoped = params.copy()
-        for key in ("ordering", "page", "type", "kind"):
-            scoped.pop(key, None)
-        if not with_query:
-            scoped.pop("q", None)
-        if own:
-            scoped.setlist("kind", own)
-        filterset = filterset_class(scoped, queryset=_published()[name].for_list())
-        if not filterset.is_valid():
-            for field, messages in filterset.errors.items():
-                known = errors.setdefault(field, [])
-                known += [str(m) for m in messages if str(m) not in known]
-        querysets[name] = filterset
-    return querysets, errors
-
-
 def validate_unified(params):
     """Drop unknown types and kinds and invalid filters, returning messages."""
     messages = []
-    all_kinds = {kind for model, _f in TYPES.values() for kind in model.Kind.values}
-    for key, known in (("type", set(TYPES)), ("kind", all_kinds)):
-        unknown = [value for value in params.getlist(key) if value not in known]
-        if unknown:
-            messages.append(
-                _("%(facet)s: unknown value %(values)s.")
-                % {"facet": FACET_LABELS[key], "values": ", ".join(unknown)}
-            )
-            params.setlist(key, [v for v in params.getlist(key) if v in known])
-            if not params.getlist(key):
-                params.pop(key)
+    for key, unknown in unified.unknown_choices(params).items():
+        messages.append(
+            _("%(facet)s: unknown value %(values)s.")
+            % {"facet": FACET_LABELS[key], "values": ", ".join(unknown)}
+        )
+        params.setlist(key, [v for v in params.getlist(key) if v not in unknown])
+        if not params.getlist(key):
+            params.pop(key)
     _filtersets, errors = type_filtersets(params)
     for field, field_errors in errors.items():
         label = FACET_LABELS.get(field, field)
@@ -230,37 +182,32 @@ def unified_counts(params, founds=None):
     return counts, approximate
 
 
-def sorted_hits(hits, ordering):
-    records = [record for record, _rank in hits]
-    if ordering.lstrip("-") == "name":
-        records.sort(key=lambda r: r.name.casefold(), reverse=ordering == "-name")
-    elif ordering.lstrip("-") == "founded":
-        newest = ordering == "-founded"
-        dated = [r for r in records if r.founded_year]
-        dated.sort(key=lambda r: r.founded_display, reverse=newest)
-        records = dated + [r for r in records if not r.founded_year]
-    return records
-
-
 @rate_limited()
 def search_page(request):
     params, messages = clean_params(request.GET)
     messages += validate_unified(params)
+    literal = bool(params.get("literal"))
+    reading = unified.understand(params, literal=literal)
     ordering = params.get("ordering", "")
     if ordering not in dict(sort_options(params)):
         messages.append(_("Unknown sort order: %(o)s.") % {"o": ordering})
         params.pop("ordering")
         ordering = ""
-    if ordering:
-        # search_all ranks by the query itself, so it gets the querysets without it.
-        querysets, _errors = type_querysets(params, with_query=False)
-        hits = search.search_all(params.get("q", ""), list(querysets.values()))
-        records = sorted_hits(hits, ordering)
-    else:
-        # Relevance order: fetch only as many of the best hits as the page needs.
-        founds = type_founds(params)
-        records = Merged(founds.values())
+    searched = params
+    filtersets, _errors = type_filtersets(searched)
+    founds = {name: fs.found() for name, fs in filtersets.items()}
+    empty = not sum(found.count() for found in founds.values())
+    relaxed = empty and not literal and unified.relax(params, reading)
+    if relaxed:
+        searched = relaxed
+        filtersets, _errors = type_filtersets(searched)
+        founds = {name: fs.found() for name, fs in filtersets.items()}
+    records = unified.Capped(
+        unified.results(filtersets, ordering, founds, searched.get("q", ""))
+    )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    if records.cut and not page.has_next():
+        messages.append(unified.cap_message(records.total))
     labels = {
         ("kind", value): str(label)
         for model, _f in TYPES.values()
@@ -272,10 +219,15 @@ def search_page(request):
             for name, (model, _f) in TYPES.items()
         }
     )
-    counts, approximate = unified_counts(params, None if ordering else founds)
+    counts, approximate = unified_counts(searched, founds)
     groups = facet_groups(params, counts, UNIFIED_FACETS, labels)
     context = listing_context(params, page, groups, messages, sort_options(params))
     context["approximate"] = approximate
+    context["notices"] = reading.notices
+    # Taking the words as typed holds for this search, not the next one typed.
+    context["hidden_filters"] = [
+        (key, value) for key, value in context["hidden_filters"] if key != "literal"
+    ]
     return render(request, "coopdir/search.html", context)
 
 

@@ -175,7 +175,12 @@ class Mechanism(ListedMixin, PartialDateMixin, models.Model):
             ),
             *PartialDateMixin.founded_constraints("mechanism"),
         ]
-        indexes = [models.Index(fields=["status", "name"])]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            # The search's orders besides relevance read a page by these (LIMIT).
+            models.Index(fields=["status", "founded_year"]),
+            models.Index(fields=["status", "updated_at"]),
+        ]
         permissions = [("publish_mechanism", _("Can publish mechanisms"))]
 
     def __str__(self):

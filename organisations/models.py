@@ -578,7 +578,12 @@ class Organisation(ListedMixin, PartialDateMixin, models.Model):
             ),
             *PartialDateMixin.founded_constraints("organisation"),
         ]
-        indexes = [models.Index(fields=["status", "name"])]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            # The search's orders besides relevance read a page by these (LIMIT).
+            models.Index(fields=["status", "founded_year"]),
+            models.Index(fields=["status", "updated_at"]),
+        ]
         permissions = [("publish_organisation", _("Can publish organisations"))]
 
     def __str__(self):

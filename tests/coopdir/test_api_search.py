@@ -148,9 +148,10 @@ def test_it_searches_one_kind_and_fetches_only_the_page(
     assert body["count"] == 30
     assert {r["type"] for r in body["results"]} == {"mechanism"}
     # Per kind: its count, exact-name look-up, a read per rank tier the page
-    # reaches, the page and its prefetches; the index version and the totals once.
-    # None of it per hit.
-    with django_assert_max_num_queries(17):
+    # reaches, the page and its prefetches; the index version and the totals once,
+    # and the version again for the query's reading (kept per version). None of it
+    # per hit.
+    with django_assert_max_num_queries(18):
         body = api.get("/api/v1/search/", {"q": "cooperative", "page": 3}).json()
     assert body["count"] == 60 and len(body["results"]) == 20
     assert api.get("/api/v1/search/", {"q": "x", "type": "person"}).status_code == 400

@@ -1,0 +1,404 @@
+"""The search over both kinds of record, as /search/ and /api/v1/search/ both run
+it: the apps' own FilterSets, the same checks, the same orders and the same cap."""
+
+import heapq
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from django.db.models import F
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from mechanisms.filters import MechanismFilter
+from mechanisms.models import Mechanism
+from organisations.filters import OrganisationFilter
+from organisations.listing import FACET_LABELS, url_with
+from organisations.models import Organisation
+from organisations.regions import Region
+
+from .search import text, understanding
+from .search.found import Merged
+
+TYPES = {"organisation": (Organisation, OrganisationFilter)}
+TYPES["mechanism"] = (Mechanism, MechanismFilter)
+FILTER_NAMES = {name for _m, f in TYPES.values() for name in f.base_filters}
+# The orders besides relevance, each read from a database index by a LIMIT query.
+ORDERINGS = ("name", "-name", "founded", "-founded", "updated", "-updated")
+# Relevance re-ranks its first results by how well the names hold the words: a
+# page or so, so that the work stays bounded by the page.
+RERANK = 30
+# Every order costs its offset (relevance too): past this many results a search is
+# asked to be narrowed rather than paged further, as GitHub and Google do.
+MAX_RESULTS = 1000
+
+
+def published():
+    return {name: model.objects.published() for name, (model, _f) in TYPES.items()}
+
+
+def all_kinds():
+    return {kind for model, _f in TYPES.values() for kind in model.Kind.values}
+
+
+def type_filtersets(params, querysets=None):
+    """Return ({type: FilterSet}, {field: [error, …]}) for the allowed types.
+
+    Kinds differ per type: each type gets the kinds that are its own, and a type
+    none of the chosen kinds belong to drops out. querysets: {type: what may be
+    shown} (default: the published records).
+    """
+    kinds, types = params.getlist("kind"), params.getlist("type")
+    querysets = querysets or published()
+    filtersets, errors = {}, {}
+    for name, (model, filterset_class) in TYPES.items():
+        own = [kind for kind in kinds if kind in model.Kind.values]
+        # A filter only the other type has (scope) leaves this type out.
+        foreign = [
+            key
+            for key in params
+            if key in FILTER_NAMES and key not in filterset_class.base_filters
+        ]
+        if (types and name not in types) or (kinds and not own) or foreign:
+            continue
+        scoped = params.copy()
+        for key in ("ordering", "page", "page_size", "type", "kind"):
+            scoped.pop(key, None)
+        if own:
+            scoped.setlist("kind", own)
+        filterset = filterset_class(scoped, queryset=querysets[name].for_list())
+        if not filterset.is_valid():
+            for field, messages in filterset.errors.items():
+                known = errors.setdefault(field, [])
+                known += [str(m) for m in messages if str(m) not in known]
+        filtersets[name] = filterset
+    return filtersets, errors
+
+
+def unknown_choices(params):
+    """Return {"type"|"kind": [value, …]} of the values no type knows."""
+    unknown = {}
+    for key, known in (("type", set(TYPES)), ("kind", all_kinds())):
+        values = [value for value in params.getlist(key) if value not in known]
+        if values:
+            unknown[key] = values
+    return unknown
+
+
+def results(filtersets, ordering="", founds=None, query=""):
+    """Return the results of the filtersets as one sliceable list: best first, or
+    in ordering (one of ORDERINGS), each type read only as deep as a page needs.
+
+    founds: {type: filterset.found()}, when the caller has them; query: the
+    words searched, which relevance re-ranks its first results by.
+    """
+    if founds is None:
+        founds = {name: fs.found() for name, fs in filtersets.items()}
+    if not ordering:
+        merged = Merged(founds.values())
+        return Reranked(merged, query) if query else merged
+    return Ordered(filtersets, ordering, founds)
+
+
+class Reranked:
+    """Relevance order with its first RERANK results re-ranked among themselves:
+    within a rank tier, names holding the query's words whole first ("cooperative"
+    before "cooperatives"), then records in a country the query names ("Italy":
+    the Italian bodies before those that mention Italy), then by name."""
+
+    def __init__(self, merged, query):
+        self.merged, self.query = merged, query
+        self.terms = merged.terms
+        self.words = set(text.tokens(query))
+        self.countries = set(understanding.find_countries(query.split())[0])
+
+    @property
+    def approximate(self):
+        return self.merged.approximate
+
+    def count(self):
+        return self.merged.count()
+
+    def __len__(self):
+        return self.count()
+
+    def _key(self, position, record):
+        names = set(text.tokens(f"{record.name} {record.acronym}"))
+        codes = {row.country.code for row in getattr(record, "page_countries", [])}
+        codes.add(getattr(getattr(record, "hq_country", None), "code", None))
+        return (
+            -getattr(record, "search_rank", 0),
+            -len(self.words & names),
+            not (self.countries & codes),
+            position,
+        )
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        if (key.start or 0) >= RERANK:
+            return self.merged[key]
+        head = self.merged[0 : max(RERANK, key.stop or 0)]
+        window = sorted(enumerate(head[:RERANK]), key=lambda hit: self._key(*hit))
+        return ([record for _p, record in window] + head[RERANK:])[key]
+
+
+class Ordered:
+    """The results of several types in one order besides relevance.
+
+    Each type's page is a query in the order a database index holds, with a LIMIT
+    (its offset plus the page); the types' pages are merged. Counts come from the
+    search index, bounded as relevance's are.
+    """
+
+    def __init__(self, filtersets, ordering, founds):
+        self.filtersets, self.ordering = filtersets, ordering
+        self.founds = Merged(founds.values())
+        self.terms = self.founds.terms
+        self.approximate = False
+        field = {"name": "name", "founded": "founded_year", "updated": "updated_at"}
+        self.field = field[ordering.lstrip("-")]
+        self.descending = ordering.startswith("-")
+
+    def count(self):
+        total = self.founds.count()
+        self.approximate = self.founds.approximate
+        return total
+
+    def __len__(self):
+        return self.count()
+
+    def _ordered(self, queryset):
+        # The column itself, not CodePointOrder: an index serves only its own
+        # collation (code point order on SQLite and a C.UTF-8 PostgreSQL alike).
+        value = F(self.field)
+        if self.descending:
+            return queryset.order_by(value.desc(nulls_last=True), "-pk")
+        return queryset.order_by(value.asc(nulls_last=True), "pk")
+
+    def _key(self, record):
+        value = getattr(record, self.field)
+        # Missing values (no founding year) last in both directions.
+        missing = value is None if not self.descending else value is not None
+        return (missing, value if value is not None else 0, record.pk)
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self[key : key + 1][0]
+        pages = [
+            list(self._ordered(fs.qs)[: key.stop]) for fs in self.filtersets.values()
+        ]
+        merged = heapq.merge(*pages, key=self._key, reverse=self.descending)
+        return list(merged)[key]
+
+
+class Capped:
+    """A list of results cut at MAX_RESULTS, knowing whether it was cut."""
+
+    def __init__(self, results, limit=None):
+        self.results = results
+        self.limit = MAX_RESULTS if limit is None else limit
+        self.terms = getattr(results, "terms", None)
+        self.total = None
+
+    @property
+    def approximate(self):
+        return getattr(self.results, "approximate", False)
+
+    def count(self):
+        if self.total is None:
+            self.total = self.results.count()
+        return min(self.total, self.limit)
+
+    def __len__(self):
+        return self.count()
+
+    @property
+    def cut(self):
+        self.count()
+        return self.total > self.limit
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            stop = self.limit if key.stop is None else min(key.stop, self.limit)
+            return self.results[slice(key.start, stop, key.step)]
+        return self.results[key]
+
+
+def cap_message(total):
+    return _(
+        "Only the first %(limit)s of %(total)s results can be paged through: "
+        "add words or filters to narrow the search."
+    ) % {"limit": f"{MAX_RESULTS:,}", "total": f"{total:,}"}
+
+
+# Understanding and relaxing a query --------------------------------------------------
+
+# Relaxing tries the parts of a query's words, largest first: a few words at most.
+RELAX_WORDS = 5
+FACETS = ("country", "region", "sector", "kind", "scope", "type")
+
+
+@dataclass
+class Reading:
+    """What the unified search made of a query: what it searched, and why."""
+
+    typed: str = ""
+    searched: str = ""
+    countries: list = field(default_factory=list)
+    country_words: list = field(default_factory=list)
+    regions: list = field(default_factory=list)
+    corrected: str = ""
+    relaxed: str | None = None  # the words searched when all together found nothing
+    dropped_filters: bool = False
+    notices: list = field(default_factory=list)  # [{"text", "link_text", "url"}]
+
+    def as_json(self):
+        return {
+            "q": self.typed,
+            "searched": self.searched,
+            "country": self.countries,
+            "country_words": self.country_words,
+            "region": self.regions,
+            "corrected": self.corrected,
+            "relaxed": self.relaxed,
+        }
+
+
+def understand(params, literal=False):
+    """Read params' query (understanding.understand), changing params to what is
+    to be searched: its words, and the countries it named added as filters."""
+    query, before = params.get("q", ""), params.copy()
+    understood = understanding.understand(
+        query, [model for model, _f in TYPES.values()], literal=literal
+    )
+    reading = Reading(typed=understood.typed, searched=understood.query)
+    if not understood.typed:
+        return reading
+    if understood.corrections:
+        reading.corrected = understood.corrected
+        reading.notices.append(
+            {
+                "text": _("Showing results for “%(q)s”.") % {"q": reading.corrected},
+                "link_text": _("Search instead for “%(q)s”") % {"q": understood.typed},
+                "url": url_with(before, literal="1"),
+            }
+        )
+    if understood.countries:
+        reading.countries = understood.countries
+        reading.country_words = understood.country_words
+        names = ", ".join(str(countries.name(code)) for code in understood.countries)
+        reading.notices.append(
+            {
+                "text": _("“%(words)s” is read as the country filter: %(names)s.")
+                % {"words": " ".join(understood.country_words), "names": names},
+                "link_text": _("Search the words instead"),
+                "url": url_with(before, literal="1"),
+            }
+        )
+        known = params.getlist("country")
+        params.setlist("country", list(dict.fromkeys(known + understood.countries)))
+    params["q"] = understood.query
+    if not literal and len(understood.query.split()) > 1:
+        read_facet_words(params, reading, before)
+    return reading
+
+
+def facet_keys():
+    """Return {text.key(name): (facet, value)} of the regions, in English and
+    Chinese. Sectors are not read so: on the judged set (docs/relevance.md) a
+    sector filter ranked the ICA above its health organisation for "health
+    cooperatives", the word "health" no longer ranking the names that hold it."""
+    keys = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for value, label in Region.choices:
+                keys.setdefault(text.key(str(label)), ("region", value))
+    return keys
+
+
+def read_facet_words(params, reading, before):
+    """Make the region words of params' query filters, as countries are, when
+    other words remain and no record's names hold them all."""
+    words = params["q"].split()
+    found, named, rest = understanding.find_phrases(words, facet_keys())
+    models = [model for model, _f in TYPES.values()]
+    if not found or not rest or understanding.names_hold(words, models):
+        return
+    labels = {"region": FACET_LABELS["region"]}
+    for facet, value in found:
+        params.setlist(facet, list(dict.fromkeys([*params.getlist(facet), value])))
+        getattr(reading, f"{facet}s").append(value)
+    for phrase, (facet, _value) in zip(named, found, strict=False):
+        reading.notices.append(
+            {
+                "text": _("“%(words)s” is read as the %(facet)s filter.")
+                % {"words": phrase, "facet": str(labels[facet]).lower()},
+                "link_text": _("Search the words instead"),
+                "url": url_with(before, literal="1"),
+            }
+        )
+    params["q"] = " ".join(rest)
+    reading.searched = params["q"]
+
+
+def count_of(params, querysets=None):
+    filtersets, errors = type_filtersets(params, querysets=querysets)
+    if errors:
+        return 0
+    return sum(fs.found().count() for fs in filtersets.values())
+
+
+def relax(params, reading, querysets=None):
+    """Return params, which find nothing, with the largest part of their words that
+    finds something (keeping the filters), saying so in reading; None when no part
+    does. params themselves keep the words (the search box, chips and links)."""
+    words = params.get("q", "").split()
+    if not words:
+        return None
+    relaxed = None
+    filtered = any(params.getlist(facet) for facet in FACETS)
+    if len(words) <= RELAX_WORDS:
+        for size in range(len(words) - 1, -1 if filtered else 0, -1):
+            best = None
+            for kept in combinations(words, size):
+                trial = params.copy()
+                if kept:
+                    trial["q"] = " ".join(kept)
+                else:
+                    trial.pop("q", None)
+                found = count_of(trial, querysets)
+                if found and (best is None or found > best[0]):
+                    best = (found, kept)
+            if best:
+                reading.relaxed = " ".join(best[1])
+                relaxed = params.copy()
+                relaxed.setlist("q", [reading.relaxed] if best[1] else [])
+                if best[1]:
+                    text = _(
+                        "No record matches all of “%(q)s”; showing those that "
+                        "match “%(kept)s”."
+                    ) % {"q": " ".join(words), "kept": reading.relaxed}
+                else:
+                    text = _(
+                        "No record matches “%(q)s”; showing every record the "
+                        "filters select."
+                    ) % {"q": " ".join(words)}
+                reading.notices.append({"text": text})
+                break
+    if filtered:
+        unfiltered = params.copy()
+        unfiltered.setlist("q", words)
+        for facet in FACETS:
+            unfiltered.pop(facet, None)
+        found = count_of(unfiltered, querysets)
+        if found:
+            reading.notices.append(
+                {
+                    "text": _("Without the filters, “%(q)s” finds %(n)s.")
+                    % {"q": " ".join(words), "n": found},
+                    "link_text": _("Remove the filters"),
+                    "url": url_with(unfiltered, literal="1"),
+                }
+            )
+    return relaxed
