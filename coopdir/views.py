@@ -1,7 +1,8 @@
 """Cross-app pages: home, unified search, countries, sectors, robots.txt."""
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET
 from django_countries import countries
 
 from mechanisms.filters import MechanismFilter
-from mechanisms.models import Mechanism, MechanismCountry
+from mechanisms.models import Mechanism
 from organisations.filters import OrganisationFilter
 from organisations.listing import (
     FACET_LABELS,
@@ -20,10 +21,11 @@ from organisations.listing import (
     listing_context,
     sort_options,
 )
-from organisations.models import Organisation, OrganisationCountry, Sector, Status
+from organisations.models import Organisation, Sector
 from organisations.regions import REGION_BY_COUNTRY, Region
 
 from . import search
+from .search.facets import totals as facet_totals
 from .search.found import Merged
 
 TYPES = {"organisation": (Organisation, OrganisationFilter)}
@@ -42,57 +44,54 @@ def _published():
 
 def home(request):
     published = _published()
-    organisations, mechanisms = published["organisation"], published["mechanism"]
-    kind_counts = {
-        name: [
-            {
-                "label": model.Kind(row["kind"]).label,
-                "count": row["n"],
-                "url": f"{reverse(f'{name}s:list')}?kind={row['kind']}",
-            }
-            for row in published[name]
-            .values("kind")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "kind")
-        ]
+    # Every count comes from the totals the search index keeps on write: the page
+    # reads a few hundred rows however large the directory is.
+    totals = {
+        name: facet_totals(model, ["country", "region", "sector", "kind"])
         for name, (model, _filter) in TYPES.items()
     }
-    sectors = (
-        Sector.objects.filter(parent=None)
-        .annotate(
-            n_org=Count(
-                "organisations",
-                filter=Q(organisations__status=Status.PUBLISHED),
-                distinct=True,
-            ),
-            n_mech=Count(
-                "mechanisms",
-                filter=Q(mechanisms__status=Status.PUBLISHED),
-                distinct=True,
-            ),
-        )
-        .order_by("name")
-    )
-    org_facets = search.facet_counts(organisations, ["country", "region"])
-    mech_regions = search.facet_counts(mechanisms, ["region"])["region"]
+    kind_counts = {
+        name: [
+            {**row, "url": f"{reverse(f'{name}s:list')}?kind={row['value']}"}
+            for row in totals[name]["kind"]
+        ]
+        for name in TYPES
+    }
+    sectors = annotated_sectors(totals, Sector.objects.filter(parent=None))
     recent = sorted(
         [
-            *organisations.order_by("-updated_at")[:6],
-            *mechanisms.order_by("-updated_at")[:6],
+            *published["organisation"].order_by("-updated_at")[:6],
+            *published["mechanism"].order_by("-updated_at")[:6],
         ],
         key=lambda record: record.updated_at,
         reverse=True,
     )[:8]
     context = {
-        "organisation_count": organisations.count(),
-        "mechanism_count": mechanisms.count(),
+        "organisation_count": totals["organisation"].total,
+        "mechanism_count": totals["mechanism"].total,
         "kind_counts": kind_counts,
         "sectors": [s for s in sectors if s.n_org or s.n_mech],
-        "regions": merge_rows([org_facets["region"], mech_regions]),
-        "countries": org_facets["country"][:PREVIEW],
+        "regions": merge_rows(
+            [totals["organisation"]["region"], totals["mechanism"]["region"]]
+        ),
+        "countries": totals["organisation"]["country"][:PREVIEW],
         "recent": recent,
     }
     return render(request, "coopdir/home.html", context)
+
+
+def annotated_sectors(totals, sectors):
+    """Return sectors, each with n_org and n_mech: the published records filed
+    directly under it, from totals ({type: facet_totals with "sector"})."""
+    counts = {
+        name: {row["value"]: row["count"] for row in totals[name]["sector"]}
+        for name in TYPES
+    }
+    sectors = list(sectors)
+    for sector in sectors:
+        sector.n_org = counts["organisation"].get(sector.slug, 0)
+        sector.n_mech = counts["mechanism"].get(sector.slug, 0)
+    return sectors
 
 
 def merge_rows(row_lists):
@@ -271,26 +270,14 @@ def search_page(request):
 
 def country_table():
     """Return every country with a published record and its counts, by region."""
-    published = Q(organisation__status=Status.PUBLISHED)
-    hq = dict(
-        Organisation.objects.published()
-        .exclude(hq_country="")
-        .values_list("hq_country")
-        .annotate(n=Count("pk"))
-        .order_by()
+    active, mechanisms = (
+        {
+            row["value"]: row["count"]
+            for row in facet_totals(model, ["country"])["country"]
+        }
+        for model in (Organisation, Mechanism)
     )
-    active = dict(
-        OrganisationCountry.objects.filter(published)
-        .values_list("country")
-        .annotate(n=Count("organisation", distinct=True))
-        .order_by()
-    )
-    mechanisms = dict(
-        MechanismCountry.objects.filter(mechanism__status=Status.PUBLISHED)
-        .values_list("country")
-        .annotate(n=Count("mechanism", distinct=True))
-        .order_by()
-    )
+    hq = headquarters_counts()
     codes = set(hq) | set(active) | set(mechanisms)
     rows = sorted(
         (
@@ -311,6 +298,26 @@ def country_table():
         for region in Region
         if any(row["region"] == region for row in rows)
     ]
+
+
+def headquarters_counts():
+    """Return {country code: published organisations headquartered there}.
+
+    Headquarters are not among the index's totals: one grouped query over the
+    column's index, kept until the next write raises the index version (numbers
+    only, so one copy serves every language)."""
+    key = f"coopdir:hq-counts:{search.engine.version()}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            Organisation.objects.published()
+            .exclude(hq_country="")
+            .values_list("hq_country")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        cache.set(key, counts, 600)
+    return counts
 
 
 def country_list(request):
@@ -381,16 +388,10 @@ def preview_sections(sections):
 
 
 def sector_list(request):
-    sectors = Sector.objects.select_related("parent").annotate(
-        n_org=Count(
-            "organisations",
-            filter=Q(organisations__status=Status.PUBLISHED),
-            distinct=True,
-        ),
-        n_mech=Count(
-            "mechanisms", filter=Q(mechanisms__status=Status.PUBLISHED), distinct=True
-        ),
-    )
+    totals = {
+        name: facet_totals(model, ["sector"]) for name, (model, _f) in TYPES.items()
+    }
+    sectors = annotated_sectors(totals, Sector.objects.all())
     by_parent = {}
     for sector in sectors:
         by_parent.setdefault(sector.parent_id, []).append(sector)
