@@ -76,3 +76,16 @@ def test_country_list_counts_from_the_totals_and_headquarters(client, filed):
         for row in region_rows
     }
     assert rows == {"FI": (2, 2, 2), "SE": (0, 1, 0), "CN": (0, 0, 1)}
+
+
+def test_api_country_counts_come_from_the_totals(client, filed):
+    rows = client.get("/api/v1/countries/").json()["results"]
+    assert {
+        r["code"]: (r["organisation_count"], r["mechanism_count"]) for r in rows
+    } == {
+        "CN": (0, 1),
+        "FI": (2, 2),
+        "SE": (1, 0),
+    }
+    Organisation.objects.update(status=Status.DRAFT)  # past the index
+    assert client.get("/api/v1/countries/FI/").json()["organisation_count"] == 2
