@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -344,6 +344,16 @@ def country_detail(request, code):
     active = organisations.in_country(code).exclude(hq_country=code)
     involved = mechanisms.in_country(code)
     by_sector = search.facet_counts(organisations.in_country(code), ["sector"])
+    # Section counts from the totals kept on write (a record's headquarters
+    # country is always among its countries), not a count of the country's rows.
+    in_country = {
+        model: {
+            row["value"]: row["count"]
+            for row in facet_totals(model, ["country"])["country"]
+        }
+        for model in (Organisation, Mechanism)
+    }
+    hq = headquarters_counts().get(code, 0)
     list_url = reverse("organisations:list")
     context = {
         "narrow_title": _("Organisations active here, by sector"),
@@ -356,12 +366,18 @@ def country_detail(request, code):
         "region": REGION_BY_COUNTRY.get(code),
         "sections": preview_sections(
             [
-                (_("Organisations headquartered here"), headquartered, None),
-                (_("Organisations active here"), active, None),
+                (_("Organisations headquartered here"), headquartered, None, hq),
+                (
+                    _("Organisations active here"),
+                    active,
+                    None,
+                    in_country[Organisation].get(code, 0) - hq,
+                ),
                 (
                     _("Mechanisms it takes part in"),
                     involved,
                     f"{reverse('mechanisms:list')}?country={code}",
+                    in_country[Mechanism].get(code, 0),
                 ),
             ]
         ),
@@ -371,11 +387,18 @@ def country_detail(request, code):
 
 
 def preview_sections(sections):
-    """Return [{title, records, count, more_url}] with the first records of each."""
+    """Return [{title, records, count, more_url}] with the first records of each.
+
+    sections: (title, queryset or search results, more_url[, count]): a count
+    known already (from totals) spares counting the section's rows.
+    """
     result = []
-    for title, queryset, more_url in sections:
-        records = list(queryset[: PREVIEW + 1])
-        count = len(records) if len(records) <= PREVIEW else queryset.count()
+    for title, records_of, more_url, *known in sections:
+        records = list(records_of[: PREVIEW + 1])
+        if len(records) <= PREVIEW:
+            count = len(records)
+        else:
+            count = known[0] if known else records_of.count()
         result.append(
             {
                 "title": title,
@@ -405,8 +428,13 @@ def sector_detail(request, slug):
         slug=slug,
     )
     query = f"?sector={sector.slug}"
-    organisations = Organisation.objects.published().for_list().in_sector(sector)
-    by_country = search.facet_counts(organisations, ["country"])
+    # Read through the search index, as the list filtered by this sector is: a
+    # page of records and a count bounded by the page (estimated past a limit).
+    organisations = OrganisationFilter(
+        QueryDict(f"sector={sector.slug}"),
+        queryset=Organisation.objects.published().for_list(),
+    ).found()
+    by_country = organisations.facet_counts(["country"], leave_own_out=False)
     list_url = reverse("organisations:list")
     context = {
         "sector": sector,
