@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run serve test bench lint browser-deps messages local-env relevance
+.PHONY: setup run serve test bench bench-http lint browser-deps messages local-env relevance
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ test: setup browser-deps
 
 bench: setup
 	$(TEST_ENV) $(PY) -m pytest tests/bench -s -p no:cacheprovider -o addopts="" $(BENCH_ARGS)
+	$(MAKE) bench-http
+
+# Whole HTTP responses under gunicorn beside Datasette (tests/bench/responses.py).
+bench-http: setup
+	$(PY) -m tests.bench.responses
 
 # The judged query set (tests/relevance/queries.yaml): MRR and recall@10 per group.
 relevance: setup

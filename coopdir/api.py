@@ -22,18 +22,17 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from coopdir import search, unified
+from coopdir.search.facets import totals as facet_totals
 from mechanisms.api import MechanismViewSet
-from mechanisms.models import Mechanism, MechanismCountry
+from mechanisms.models import Mechanism
 from mechanisms.serializers import MechanismListSerializer
 from organisations.api import OrganisationViewSet
 from organisations.filters import split_commas
 from organisations.models import (
     REGION_BY_COUNTRY,
     Organisation,
-    OrganisationCountry,
     Sector,
     SectorTree,
-    Status,
 )
 from organisations.serializers import OrganisationListSerializer, SectorSerializer
 
@@ -132,20 +131,13 @@ class CountryCountSerializer(serializers.Serializer):
 
 
 def country_counts(code=None):
-    """Return {code: (organisations, mechanisms)} of published records by country."""
+    """Return {code: [organisations, mechanisms]} of published records by country,
+    from the totals the search index keeps on write (no record is read)."""
     result = {}
-    for position, (rows, fk) in enumerate(
-        [
-            (OrganisationCountry.objects, "organisation"),
-            (MechanismCountry.objects, "mechanism"),
-        ]
-    ):
-        rows = rows.filter(**{f"{fk}__status": Status.PUBLISHED})
-        if code:
-            rows = rows.filter(country=code)
-        counted = rows.values("country").annotate(n=Count(fk, distinct=True))
-        for row in counted.order_by():
-            result.setdefault(row["country"], [0, 0])[position] = row["n"]
+    for position, model in enumerate((Organisation, Mechanism)):
+        for row in facet_totals(model, ["country"])["country"]:
+            if code is None or row["value"] == code:
+                result.setdefault(row["value"], [0, 0])[position] = row["count"]
     return result
 
 

@@ -3,10 +3,16 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q
-from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.db.models import Count
+from django.http import (
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -15,7 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django_countries import countries
 
-from mechanisms.models import Mechanism, MechanismCountry
+from mechanisms.models import Mechanism
+from organisations.filters import OrganisationFilter
 from organisations.listing import (
     FACET_LABELS,
     PAGE_SIZE,
@@ -25,11 +32,12 @@ from organisations.listing import (
     listing_context,
     sort_options,
 )
-from organisations.models import Organisation, OrganisationCountry, Sector, Status
+from organisations.models import Organisation, Sector
 from organisations.regions import REGION_BY_COUNTRY, Region
 from organisations.views import follows_old_slugs
 
 from . import search, unified
+from .search.facets import totals as facet_totals
 from .throttling import rate_limited
 from .unified import TYPES, type_filtersets
 
@@ -46,57 +54,54 @@ def _published():
 
 def home(request):
     published = _published()
-    organisations, mechanisms = published["organisation"], published["mechanism"]
-    kind_counts = {
-        name: [
-            {
-                "label": model.Kind(row["kind"]).label,
-                "count": row["n"],
-                "url": f"{reverse(f'{name}s:list')}?kind={row['kind']}",
-            }
-            for row in published[name]
-            .values("kind")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "kind")
-        ]
+    # Every count comes from the totals the search index keeps on write: the page
+    # reads a few hundred rows however large the directory is.
+    totals = {
+        name: facet_totals(model, ["country", "region", "sector", "kind"])
         for name, (model, _filter) in TYPES.items()
     }
-    sectors = (
-        Sector.objects.filter(parent=None)
-        .annotate(
-            n_org=Count(
-                "organisations",
-                filter=Q(organisations__status=Status.PUBLISHED),
-                distinct=True,
-            ),
-            n_mech=Count(
-                "mechanisms",
-                filter=Q(mechanisms__status=Status.PUBLISHED),
-                distinct=True,
-            ),
-        )
-        .order_by("name")
-    )
-    org_facets = search.facet_counts(organisations, ["country", "region"])
-    mech_regions = search.facet_counts(mechanisms, ["region"])["region"]
+    kind_counts = {
+        name: [
+            {**row, "url": f"{reverse(f'{name}s:list')}?kind={row['value']}"}
+            for row in totals[name]["kind"]
+        ]
+        for name in TYPES
+    }
+    sectors = annotated_sectors(totals, Sector.objects.filter(parent=None))
     recent = sorted(
         [
-            *organisations.order_by("-updated_at")[:6],
-            *mechanisms.order_by("-updated_at")[:6],
+            *published["organisation"].order_by("-updated_at")[:6],
+            *published["mechanism"].order_by("-updated_at")[:6],
         ],
         key=lambda record: record.updated_at,
         reverse=True,
     )[:8]
     context = {
-        "organisation_count": organisations.count(),
-        "mechanism_count": mechanisms.count(),
+        "organisation_count": totals["organisation"].total,
+        "mechanism_count": totals["mechanism"].total,
         "kind_counts": kind_counts,
         "sectors": [s for s in sectors if s.n_org or s.n_mech],
-        "regions": merge_rows([org_facets["region"], mech_regions]),
-        "countries": org_facets["country"][:PREVIEW],
+        "regions": merge_rows(
+            [totals["organisation"]["region"], totals["mechanism"]["region"]]
+        ),
+        "countries": totals["organisation"]["country"][:PREVIEW],
         "recent": recent,
     }
     return render(request, "coopdir/home.html", context)
+
+
+def annotated_sectors(totals, sectors):
+    """Return sectors, each with n_org and n_mech: the published records filed
+    directly under it, from totals ({type: facet_totals with "sector"})."""
+    counts = {
+        name: {row["value"]: row["count"] for row in totals[name]["sector"]}
+        for name in TYPES
+    }
+    sectors = list(sectors)
+    for sector in sectors:
+        sector.n_org = counts["organisation"].get(sector.slug, 0)
+        sector.n_mech = counts["mechanism"].get(sector.slug, 0)
+    return sectors
 
 
 def merge_rows(row_lists):
@@ -233,26 +238,14 @@ def search_page(request):
 
 def country_table():
     """Return every country with a published record and its counts, by region."""
-    published = Q(organisation__status=Status.PUBLISHED)
-    hq = dict(
-        Organisation.objects.published()
-        .exclude(hq_country="")
-        .values_list("hq_country")
-        .annotate(n=Count("pk"))
-        .order_by()
+    active, mechanisms = (
+        {
+            row["value"]: row["count"]
+            for row in facet_totals(model, ["country"])["country"]
+        }
+        for model in (Organisation, Mechanism)
     )
-    active = dict(
-        OrganisationCountry.objects.filter(published)
-        .values_list("country")
-        .annotate(n=Count("organisation", distinct=True))
-        .order_by()
-    )
-    mechanisms = dict(
-        MechanismCountry.objects.filter(mechanism__status=Status.PUBLISHED)
-        .values_list("country")
-        .annotate(n=Count("mechanism", distinct=True))
-        .order_by()
-    )
+    hq = headquarters_counts()
     codes = set(hq) | set(active) | set(mechanisms)
     rows = sorted(
         (
@@ -273,6 +266,26 @@ def country_table():
         for region in Region
         if any(row["region"] == region for row in rows)
     ]
+
+
+def headquarters_counts():
+    """Return {country code: published organisations headquartered there}.
+
+    Headquarters are not among the index's totals: one grouped query over the
+    column's index, kept until the next write raises the index version (numbers
+    only, so one copy serves every language)."""
+    key = f"coopdir:hq-counts:{search.engine.version()}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            Organisation.objects.published()
+            .exclude(hq_country="")
+            .values_list("hq_country")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        cache.set(key, counts, 600)
+    return counts
 
 
 def country_list(request):
@@ -301,6 +314,14 @@ def country_detail(request, code):
     located = organisations.in_country(code)
     involved = mechanisms.in_country(code)
     by_sector = search.facet_counts(located, ["sector"])
+    # Section counts from the totals kept on write, not a count of the country's rows.
+    in_country = {
+        model: {
+            row["value"]: row["count"]
+            for row in facet_totals(model, ["country"])["country"]
+        }
+        for model in (Organisation, Mechanism)
+    }
     list_url = reverse("organisations:list")
     context = {
         "narrow_title": _("Organisations in this country, by sector"),
@@ -321,11 +342,13 @@ def country_detail(request, code):
                     _("Organisations in this country"),
                     located,
                     f"{reverse('organisations:list')}?country={code}",
+                    in_country[Organisation].get(code, 0),
                 ),
                 (
                     _("Mechanisms it takes part in"),
                     involved,
                     f"{reverse('mechanisms:list')}?country={code}",
+                    in_country[Mechanism].get(code, 0),
                 ),
             ]
         ),
@@ -336,11 +359,18 @@ def country_detail(request, code):
 
 def preview_sections(sections):
     """Return [{title, records, count, more_url}] with the first records of each,
-    leaving out the empty ones (a heading over nothing tells a reader nothing)."""
+    leaving out the empty ones (a heading over nothing tells a reader nothing).
+
+    sections: (title, queryset or search results, more_url[, count]): a count
+    known already (from totals) spares counting the section's rows.
+    """
     result = []
-    for title, queryset, more_url in sections:
-        records = list(queryset[: PREVIEW + 1])
-        count = len(records) if len(records) <= PREVIEW else queryset.count()
+    for title, records_of, more_url, *known in sections:
+        records = list(records_of[: PREVIEW + 1])
+        if len(records) <= PREVIEW:
+            count = len(records)
+        else:
+            count = known[0] if known else records_of.count()
         if not count:
             continue
         result.append(
@@ -355,16 +385,10 @@ def preview_sections(sections):
 
 
 def sector_list(request):
-    sectors = Sector.objects.select_related("parent").annotate(
-        n_org=Count(
-            "organisations",
-            filter=Q(organisations__status=Status.PUBLISHED),
-            distinct=True,
-        ),
-        n_mech=Count(
-            "mechanisms", filter=Q(mechanisms__status=Status.PUBLISHED), distinct=True
-        ),
-    )
+    totals = {
+        name: facet_totals(model, ["sector"]) for name, (model, _f) in TYPES.items()
+    }
+    sectors = annotated_sectors(totals, Sector.objects.all())
     by_parent = {}
     for sector in sectors:
         by_parent.setdefault(sector.parent_id, []).append(sector)
@@ -380,8 +404,13 @@ def sector_detail(request, slug):
         slug=slug,
     )
     query = f"?sector={sector.slug}"
-    organisations = Organisation.objects.published().for_list().in_sector(sector)
-    by_country = search.facet_counts(organisations, ["country"])
+    # Read through the search index, as the list filtered by this sector is: a
+    # page of records and a count bounded by the page (estimated past a limit).
+    organisations = OrganisationFilter(
+        QueryDict(f"sector={sector.slug}"),
+        queryset=Organisation.objects.published().for_list(),
+    ).found()
+    by_country = organisations.facet_counts(["country"], leave_own_out=False)
     list_url = reverse("organisations:list")
     context = {
         "sector": sector,

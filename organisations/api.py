@@ -97,8 +97,8 @@ class OrganisationViewSet(EntityViewSetMixin, viewsets.ModelViewSet):
             "sources",
             "duties",
             Prefetch("children", queryset=visible.order_by("name")),
-            Prefetch("memberships", memberships.filter(organisation__in=visible)),
-            Prefetch("members", memberships.filter(member__in=visible)),
+            Prefetch("memberships", memberships.visible_to(user, "organisation")),
+            Prefetch("members", memberships.visible_to(user, "member")),
             Prefetch(
                 "key_figures",
                 reverse_related(Organisation, "key_figures").objects.select_related(

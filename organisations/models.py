@@ -398,6 +398,10 @@ class Source(models.Model):
         return f"{self.title} ({self.publisher})" if self.publisher else self.title
 
 
+def sees_drafts(user):
+    return bool(user is not None and user.is_active and user.is_staff)
+
+
 class EntityQuerySet(models.QuerySet):
     """Reads shared by organisations and mechanisms."""
 
@@ -405,9 +409,7 @@ class EntityQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        if user is not None and user.is_active and user.is_staff:
-            return self
-        return self.published()
+        return self if sees_drafts(user) else self.published()
 
     def in_country(self, *codes):
         codes = [c.upper() for c in codes]
@@ -419,7 +421,11 @@ class EntityQuerySet(models.QuerySet):
 
     def in_sector(self, *sectors):
         pks = SectorTree.current().descendants(*(sector.pk for sector in sectors))
-        return self.filter(sectors__in=pks).distinct()
+        # A subquery, not a join: no DISTINCT over whole rows, so a page in name
+        # order stops at its LIMIT rather than sorting every record of the sector.
+        through = self.model.sectors.through
+        fk = f"{self.model._meta.model_name}_id"
+        return self.filter(pk__in=through.objects.filter(sector_id__in=pks).values(fk))
 
     def _country_pks(self, codes):
         raise NotImplementedError
@@ -583,6 +589,12 @@ class Organisation(ListedMixin, PartialDateMixin, models.Model):
             # The search's orders besides relevance read a page by these (LIMIT).
             models.Index(fields=["status", "founded_year"]),
             models.Index(fields=["status", "updated_at"]),
+            # A country's headquartered records in name order, and their count,
+            # read from the index alone (the country page).
+            models.Index(
+                fields=["hq_country", "status", "name", "id"],
+                name="organisation_hq_by_name",
+            ),
         ]
         permissions = [("publish_organisation", _("Can publish organisations"))]
 
@@ -740,6 +752,16 @@ class Duty(models.Model):
         return self.text[:80]
 
 
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user, side):
+        """Return the memberships whose side ("member" or "organisation") user may
+        see: by a join, where an IN over every visible organisation would read
+        the whole directory for one organisation's members."""
+        if sees_drafts(user):
+            return self
+        return self.filter(**{f"{side}__status": Status.PUBLISHED})
+
+
 class Membership(models.Model):
     class Kind(models.TextChoices):
         FULL = "full", _("Full member")
@@ -769,6 +791,8 @@ class Membership(models.Model):
     source = models.ForeignKey(
         Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organisation", "member"]

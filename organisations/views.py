@@ -205,14 +205,14 @@ def organisation_detail(request, slug):
             Prefetch("children", queryset=shown.order_by("relation_to_parent", "name")),
             Prefetch(
                 "members",
-                queryset=Membership.objects.filter(member__in=shown).select_related(
+                queryset=Membership.objects.visible_to(user, "member").select_related(
                     "member"
                 ),
             ),
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.filter(
-                    organisation__in=shown
+                queryset=Membership.objects.visible_to(
+                    user, "organisation"
                 ).select_related("organisation"),
             ),
             Prefetch(

@@ -152,3 +152,19 @@ def cached_count(queryset):
         count = queryset.count()
         cache.set(key, count, CACHE_SECONDS)
     return count
+
+
+def totals(model, facets, status="published"):
+    """Return FacetCounts of facets over every record of model with status, read
+    from the totals the index keeps on write (no record is read), with the number
+    of those records as its ``total`` attribute."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT facet, value, n FROM {engine.TOTAL_TABLE}"
+            " WHERE kind = %s AND status = %s AND n > 0",
+            [engine.kind(model), status],
+        )
+        rows = cursor.fetchall()
+    result = label_rows(model, rows, facets)
+    result.total = sum(n for facet, _value, n in rows if facet == "all")
+    return result
