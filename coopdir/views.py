@@ -32,7 +32,7 @@ from organisations.listing import (
     listing_context,
     sort_options,
 )
-from organisations.models import Organisation, Sector
+from organisations.models import Organisation, Sector, SectorTree
 from organisations.regions import REGION_BY_COUNTRY, Region
 from organisations.views import follows_old_slugs
 
@@ -323,13 +323,14 @@ def country_detail(request, code):
         for model in (Organisation, Mechanism)
     }
     list_url = reverse("organisations:list")
+    tree = SectorTree.current()
     context = {
         "narrow_title": _("Organisations in this country, by sector"),
         "narrow": [
             {
                 **row,
                 "url": f"{list_url}?country={code}&sector={row['value']}",
-                "lang": label_language("sector", row["value"]),
+                "lang": label_language("sector", row["value"], tree),
             }
             for row in by_sector["sector"]
         ],

@@ -102,12 +102,14 @@ def value_label(facet, value):
     return value
 
 
-def label_language(facet, value):
+def label_language(facet, value, tree=None):
     """Return the language of a facet value's label when it may not be the page's:
-    a sector with no Chinese name shows its English one."""
-    if facet == "sector" and (sector := SectorTree.current().by_slug.get(value)):
-        return sector.label_language
-    return ""
+    a sector with no Chinese name shows its English one (tree: the SectorTree, when
+    the caller labels many values and has it already)."""
+    if facet != "sector":
+        return ""
+    sector = (tree or SectorTree.current()).by_slug.get(value)
+    return sector.label_language if sector else ""
 
 
 def facet_groups(params, counts, facets, labels=None):
@@ -122,12 +124,14 @@ def facet_groups(params, counts, facets, labels=None):
             if value not in present:
                 label = labels.get((facet, value)) or value_label(facet, value)
                 rows.append({"value": value, "label": label, "count": 0})
+        # Read once for the group: each read asks the index's version.
+        tree = SectorTree.current() if facet == "sector" and rows else None
         values = [
             {
                 **row,
                 "selected": row["value"] in selected,
                 "url": toggled(params, facet, row["value"]),
-                "lang": label_language(facet, row["value"]),
+                "lang": label_language(facet, row["value"], tree),
             }
             for row in rows
         ]
