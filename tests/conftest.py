@@ -3,15 +3,22 @@ from django.core.management import call_command
 
 
 @pytest.fixture(autouse=True)
-def _index_follows_flushes(request):
+def _index_follows_flushes(request, django_db_blocker):
     """Transactional tests end with a flush of the record tables that sends no
-    post_migrate signal: before the next one, clear the search index's orphans as
+    post_migrate signal: before the next test, clear the search index's orphans as
     `manage.py flush` does, so its counts (from the index) see only its records."""
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
-        request.getfixturevalue("transactional_db")
-        from coopdir.search.signals import clear_orphans
+    from coopdir.search.signals import clear_orphans
 
+    names = set(request.fixturenames)
+    if {"transactional_db", "live_server"} & names:
+        request.getfixturevalue("transactional_db")
         clear_orphans()
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        # Before the test's own transaction opens, so that the clearing is kept
+        # (once) rather than rolled back with each test that follows a flush.
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            clear_orphans()
 
 
 @pytest.fixture(autouse=True)
