@@ -98,7 +98,8 @@ def class_stats(records, elapsed):
         grouped.setdefault(name, []).append((status, ms))
     grouped["all"] = [(status, ms) for _name, status, ms in records]
     stats = {}
-    for name, rows in grouped.items():
+    for name in sorted(grouped, key=lambda n: (n == "all", n)):
+        rows = grouped[name]
         timings = [ms for _status, ms in rows]
         stats[name] = {
             "requests": len(rows),
@@ -128,6 +129,8 @@ def level_table(clients, seconds, runs, hello):
     ]
     for run, stats in {**runs, "hello": hello}.items():
         for name, s in stats.items():
+            if name == "all" and len(stats) == 2:
+                continue  # one class: "all" would repeat it
             ratio = s["rps"] / ceiling if s["rps"] and ceiling else None
             lines.append(
                 f"| {run} | {name} | {s['requests']} | {fmt(s['rps'], '.1f')} | "
