@@ -113,6 +113,26 @@ def class_stats(records, elapsed):
     return stats
 
 
+def busy_ticks(line):
+    """Return the ticks processes kept the machine's CPUs busy, from /proc/stat's
+    "cpu" line: user, nice, system, irq and softirq (not idle, iowait, or steal:
+    time the hypervisor gave to other machines)."""
+    fields = [int(f) for f in line.split()[1:]]
+    return sum(fields[:7]) - fields[3] - fields[4]
+
+
+def cpu_shares(server, generator, machine, elapsed, requests):
+    """Return the cores each part kept busy over elapsed s (from ticks), and the
+    server's CPU ms per request; "others" is every other process on the machine."""
+    tick = 1 / os.sysconf("SC_CLK_TCK")
+    return {
+        "server": server * tick / elapsed,
+        "generator": generator * tick / elapsed,
+        "others": max(0, machine - server - generator) * tick / elapsed,
+        "ms_per_request": server * tick * 1000 / requests if requests else None,
+    }
+
+
 def fmt(value, spec=".0f"):
     return "–" if value is None else format(value, spec)
 
@@ -137,6 +157,15 @@ def level_table(clients, seconds, runs, hello):
                 f"{fmt(s['p50'], '.1f')} | {fmt(s['p95'], '.1f')} | "
                 f"{fmt(s['p99'], '.1f')} | {s['errors']} | {s['5xx']} | "
                 f"{fmt(ratio, '.3f')} |"
+            )
+    for run, stats in {**runs, "hello": hello}.items():
+        cpu = stats["all"].get("cpu")
+        if cpu:
+            lines.append(
+                f"\n{run}: server {fmt(cpu['server'], '.2f')} cores "
+                f"({fmt(cpu['ms_per_request'], '.1f')} CPU ms/request), load "
+                f"generator {fmt(cpu['generator'], '.2f')}, other processes "
+                f"{fmt(cpu['others'], '.2f')}"
             )
     return "\n".join(lines)
 
@@ -330,9 +359,25 @@ def run_levels(server, runs, seconds_for):
                 file=sys.stderr,
                 flush=True,
             )
+            before = cpu_ticks(server)
             records, elapsed = drive(server.port, mix, seconds, clients)
+            spent = [b - a for a, b in zip(before, cpu_ticks(server), strict=True)]
             out[clients][name] = class_stats(records, elapsed)
+            out[clients][name]["all"]["cpu"] = cpu_shares(*spent, elapsed, len(records))
     return out
+
+
+def cpu_ticks(server):
+    """Return CPU ticks so far of (the server's processes, this process, the whole
+    machine's busy time)."""
+    with open("/proc/stat") as file:
+        machine = busy_ticks(file.readline())
+    own = os.times()
+    return (
+        server.ticks(),
+        round((own.user + own.system) * os.sysconf("SC_CLK_TCK")),
+        machine,
+    )
 
 
 def main():

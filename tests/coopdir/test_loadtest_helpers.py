@@ -1,5 +1,6 @@
 """The load test's own helpers (the load test itself runs with `make loadtest`)."""
 
+import os
 import random
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -115,3 +116,37 @@ def test_drive_stops_at_its_request_bound_and_asks_unique_paths_once(local_serve
     assert {status for name, status, _ms in records if name == "broken"} == {500}
     # The same iterator continues where the last run left off.
     assert next(unique) == f"/u/{len(asked)}"
+
+
+def test_busy_ticks_leave_out_idle_iowait_and_steal():
+    line = "cpu  100 20 30 5000 40 6 7 800 0 0"
+    assert loadtest.busy_ticks(line) == 100 + 20 + 30 + 6 + 7
+
+
+def test_cpu_shares_split_the_machine_between_server_generator_and_others():
+    tick = os.sysconf("SC_CLK_TCK")
+    shares = loadtest.cpu_shares(
+        server=2 * tick, generator=tick, machine=4 * tick, elapsed=2.0, requests=100
+    )
+    assert shares == {
+        "server": 1.0,
+        "generator": 0.5,
+        "others": 0.5,
+        "ms_per_request": 20.0,
+    }
+    assert loadtest.cpu_shares(0, 0, 0, 1.0, 0)["ms_per_request"] is None
+
+
+def test_the_table_tells_the_cpu_each_part_used():
+    hello = {"hello": figures(1000.0), "all": figures(1000.0)}
+    hello["all"]["cpu"] = {
+        "server": 1.2,
+        "generator": 0.6,
+        "others": 0.1,
+        "ms_per_request": 1.25,
+    }
+    table = loadtest.level_table(4, 20, {}, hello)
+    assert (
+        "hello: server 1.20 cores (1.2 CPU ms/request), load generator 0.60, "
+        "other processes 0.10" in table
+    )
