@@ -178,9 +178,9 @@ def verdicts(levels):
     mix = most["mix"]["all"]
     out = [
         (
-            mix["errors"] == 0 and most["seconds"] >= 60,
-            f"no errors and no 5xx at {top} clients for 60 s: {mix['errors']} "
-            f"errors, {mix['5xx']} 5xx in {fmt(most['seconds'])} s",
+            mix["errors"] == 0 and most["seconds"] >= 60 and top >= 64,
+            f"no errors and no 5xx at 64 clients for 60 s: {mix['errors']} "
+            f"errors, {mix['5xx']} 5xx at {top} clients in {fmt(most['seconds'])} s",
         )
     ]
     for clients, level in sorted(levels.items()):
@@ -398,6 +398,10 @@ def main():
 
     print(f"{SIZE:,} organisations …", file=sys.stderr, flush=True)
     prepare(SIZE)
+    # A kept database migrated since it was generated may have lost its planner
+    # statistics (SQLite drops them with a table a migration remakes).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     mix, cached = pools(random.Random(SEED))
     hold_in_memory(connection)
     connection.close()  # the server opens its own

@@ -80,6 +80,9 @@ def test_verdicts_judge_the_issues_targets():
     # Without errors but shorter than the issue's 60 s, the first is not met.
     short = loadtest.verdicts({64: level(10, 500, 1000, 50, seconds=5)})
     assert short[0][0] is False
+    # Nor with fewer clients than the issue's 64.
+    fewer = loadtest.verdicts({16: level(10, 500, 1000, 50)})
+    assert fewer[0][0] is False
 
 
 @pytest.fixture
