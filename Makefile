@@ -68,6 +68,12 @@ bench: setup
 bench-http: setup
 	$(PY) -m tests.bench.responses
 
+# The production server under a mix of clients beside WSGI "hello", run with
+# RATELIMIT_ENABLE=0 (tests/bench/loadtest.py; quick: LOADTEST_SIZE=2000 LOADTEST_SECONDS=5).
+.PHONY: loadtest
+loadtest: setup
+	$(PY) -m tests.bench.loadtest
+
 # The judged query set (tests/relevance/queries.yaml): MRR and recall@10 per group.
 relevance: setup
 	$(TEST_ENV) $(PY) -m pytest tests/relevance -s -q -p no:cacheprovider
