@@ -229,6 +229,10 @@ def search_page(request):
     context = listing_context(params, page, groups, messages, sort_options(params))
     context["approximate"] = approximate
     context["notices"] = reading.notices
+    # The heading names the words the results were found by, not those that found
+    # nothing (the box keeps them as typed).
+    context["relaxed"] = bool(relaxed)
+    context["relaxed_query"] = searched.get("q", "")
     # Taking the words as typed holds for this search, not the next one typed.
     context["hidden_filters"] = [
         (key, value) for key, value in context["hidden_filters"] if key != "literal"

@@ -130,6 +130,17 @@ def test_the_page_relaxes_instead_of_a_dead_end(client, seeded):
     assert response.context["result_count"] > 0
     assert "No record matches “cooperative”" in body
     assert "Country: Italy" in text_of(body)
+    # The heading does not credit the word that found nothing with the results.
+    heading = re.search(r'<h2 id="results-heading"[^>]*>(.*?)</h2>', body, re.S)
+    assert "cooperative" not in heading.group(1)
+
+
+def test_a_search_relaxed_to_some_words_names_them_in_its_heading(client, seeded):
+    response = client.get("/search/", {"q": "trade agency zzzqqq"})
+    body = html.unescape(response.content.decode())
+    heading = re.search(r'<h2 id="results-heading"[^>]*>(.*?)</h2>', body, re.S)
+    assert response.context["result_count"] > 0
+    assert "zzzqqq" not in heading.group(1)
 
 
 def test_a_country_alone_puts_the_records_in_it_first(api):
