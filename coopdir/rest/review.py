@@ -226,8 +226,8 @@ def reviewed_form(form, user):
     return type(form.__name__, (ReviewedForm, form), {"review_user": user})
 
 
-class ReviewedAdmin:
-    """Mixed into a ModelAdmin: a public row is read-only without publish rights."""
+class RefusedWrites:
+    """A public row can be neither changed nor deleted without publish rights."""
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not refusal(
@@ -238,6 +238,10 @@ class ReviewedAdmin:
         return super().has_delete_permission(request, obj) and not refusal(
             request.user, obj
         )
+
+
+class ReviewedAdmin(RefusedWrites):
+    """Mixed into a ModelAdmin: a public row is read-only without publish rights."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -268,22 +272,12 @@ class ReviewedAdmin:
         return super().revision_view(request, object_id, version_id, extra_context)
 
 
-class ReviewedInline:
+class ReviewedInline(RefusedWrites):
     """Mixed into an InlineModelAdmin: the rows of a public record are read-only
     without publish rights, and each row is decided as it is saved."""
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and not refusal(
-            request.user, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and not refusal(
-            request.user, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and not refusal(
             request.user, obj
         )
 
