@@ -261,10 +261,6 @@ class EntityForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str) and "\r" in value:
-                # Browsers send textareas back with CRLF; store the text as typed.
-                cleaned[name] = value.replace("\r\n", "\n")
         if self.instance.pk:
             if self.data.get(merging.PENDING):
                 raise ValidationError(merging.PENDING_MESSAGE, code="conflict")
