@@ -7,25 +7,11 @@ from reversion.models import Version
 
 from tests.signin_helpers import authenticator, current_code
 
+from .test_pages import PAGES
+
 pytestmark = pytest.mark.browser
 
-PUBLIC = [
-    "/",
-    "/organisations/",
-    "/organisations/?country=FI&sector=machinery",
-    "/mechanisms/",
-    "/search/?q=China",
-    "/organisations/acfsmc/",
-    "/organisations/cccme/",
-    "/mechanisms/china-finland/",
-    "/countries/",
-    "/countries/FI/",
-    "/sectors/",
-    "/sectors/machinery/",
-    "/no-such-page/",
-    "/api/docs/",
-    "/admin/login/",
-]
+PUBLIC = [*PAGES, "/api/docs/", "/admin/login/"]
 ORGANISATIONS = "/admin/organisations/organisation/"
 ADMIN = [
     "/admin/",
