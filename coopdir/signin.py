@@ -84,6 +84,11 @@ class StaffAdminSite(AdminSite):
     """The admin, which with settings.STAFF_OTP on (the default when DEBUG is off)
     lets in only staff who gave a code of their TOTP device when signing in."""
 
+    # The admin speaks English, as its staff do (README), so these are not translated.
+    site_header = "coopdir"
+    site_title = "coopdir admin"
+    index_title = "Directory administration"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if settings.STAFF_OTP:

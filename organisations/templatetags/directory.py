@@ -124,6 +124,15 @@ def name_html(record, beside=""):
 
 
 @register.filter
+def short_name_html(record):
+    """The record's acronym (marked as English) where it has one, else name_html:
+    a breadcrumb names a record as briefly as its heading allows."""
+    if getattr(record, "acronym", ""):
+        return en(record.acronym)
+    return name_html(record)
+
+
+@register.filter
 def sector_html(sector):
     """A sector's name in this page's language, or in English marked so."""
     return format_html('<span lang="{}">{}</span>', sector.label_language, sector.label)
