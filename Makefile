@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run serve test bench bench-http lint browser-deps messages local-env relevance
+.PHONY: setup run serve test bench bench-http lint browser-deps messages local-env relevance screenshots
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ test: setup browser-deps
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# The home, a filtered list, the ACFSMC, a mechanism and China at 1280 and 390 px, in
+# English and Chinese, from the seed, into docs/screenshots/ (tests/e2e/test_screenshots.py,
+# which also runs axe on each; `make test` runs the checks without saving).
+screenshots: setup browser-deps
+	SCREENSHOTS_DIR=docs/screenshots $(TEST_ENV) $(PY) -m pytest tests/e2e/test_screenshots.py -q -p no:cacheprovider
 
 bench: setup
 	$(TEST_ENV) $(PY) -m pytest tests/bench -s -p no:cacheprovider -o addopts="" $(BENCH_ARGS)
