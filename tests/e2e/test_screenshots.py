@@ -28,8 +28,8 @@ WIDTHS = (1280, 390)
 
 
 def save(page, path):
-    """Save the whole page as a 256-colour PNG (a fifth of the size, the text as
-    sharp: the pages are flat colours)."""
+    """Save the whole page as a 256-colour PNG: about 0.4 of Chromium's size (China
+    at 1280 px: 606 KB to 238 KB), the text as sharp, the pages being flat colours."""
     from PIL import Image
 
     page.screenshot(path=path, full_page=True, animations="disabled")
