@@ -1,0 +1,131 @@
+"""The world map: countries shaded by how many records involve them.
+
+The shapes are built once from Natural Earth by bin/build_world_map.js into
+static/map/world.svg (one element per country, ISO 3166-1 numeric ids) and
+world.json (the box and each country's anchor point). A page draws the map as inline
+SVG whose countries are <use href="world.svg#nNNN"> inside links: the shapes come
+from one cached file, and the page carries only the countries it counts, their
+links, titles and shades. The counts are whatever the page has counted already
+(facet counts, totals): the map asks the database nothing.
+"""
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+# Shades of the sequential scale: few enough to tell apart at a glance.
+LEVELS = 5
+WORLD_JSON = settings.BASE_DIR / "static" / "map" / "world.json"
+
+
+@dataclass(frozen=True)
+class Drawn:
+    shape_id: str  # the id in world.svg: "n" + ISO 3166-1 numeric
+    anchor: tuple  # (x, y) in the map's box: the centre of the largest part
+    dot: bool  # too small at this scale: drawn as a dot
+
+
+@cache
+def world():
+    """Return (width, height, {alpha-2 code: Drawn}) from world.json."""
+    data = json.loads(WORLD_JSON.read_text())
+    drawn = {}
+    for group, dot in (("shapes", False), ("dots", True)):
+        for numeric, anchor in data[group].items():
+            code = countries.alpha2(numeric)
+            if code:
+                drawn[code] = Drawn(f"n{numeric}", tuple(anchor), dot)
+    return data["width"], data["height"], drawn
+
+
+def level(count, top):
+    """Return the shade (1 to LEVELS) of count where top is the largest count: on a
+    log scale, so that one country with hundreds does not leave the rest blank."""
+    if top <= 1 or count >= top:
+        return LEVELS
+    return 1 + int((LEVELS - 1) * math.log(max(count, 1)) / math.log(top))
+
+
+def legend(counts, top):
+    """Return [{"level", "label"}] for the shades in use: the counts each stands for."""
+    spans = {}
+    for count in counts:
+        low, high = spans.get(level(count, top), (count, count))
+        spans[level(count, top)] = (min(low, count), max(high, count))
+    return [
+        {"level": shade, "label": str(low) if low == high else f"{low}–{high}"}
+        for shade, (low, high) in sorted(spans.items())
+    ]
+
+
+def arc(a, b):
+    """Return SVG path data for a line from point a to b, bowed northward a little
+    so that it reads as a link rather than a border."""
+    (ax, ay), (bx, by) = a, b
+    dx, dy = bx - ax, by - ay
+    length = math.hypot(dx, dy) or 1
+    nx, ny = dy / length, -dx / length
+    if ny > 0:
+        nx, ny = -nx, -ny
+    bow = 0.15 * length
+    cx, cy = (ax + bx) / 2 + nx * bow, (ay + by) / 2 + ny * bow
+    return f"M{ax},{ay}Q{cx:.1f},{cy:.1f} {bx},{by}"
+
+
+def world_map(rows, caption, *, current="", pairs=(), approximate=False):
+    """Return the context of includes/world_map.html.
+
+    rows: [{"value": alpha-2 code, "label", "count" (None: not counted), "url",
+    "selected" (optional)}], in the order the list shows them; current: the code of
+    the country the page is about; pairs: [(code, code)] to join with a line.
+    """
+    width, height, drawn = world()
+    # The page's own country is marked apart: its count would set the scale for
+    # shades it never takes.
+    counted = [r["count"] for r in rows if r.get("count") and r["value"] != current]
+    top = max(counted, default=0)
+    shown = []
+    for row in rows:
+        count = row.get("count")
+        title = row["label"]
+        if count is not None:
+            title = _("%(country)s: %(count)s") % {"country": title, "count": count}
+        if row.get("selected"):
+            title = f"{title} {_('(selected; choose to remove)')}"
+        shown.append(
+            {
+                **row,
+                "title": title,
+                "level": level(count, top) if count and top else 0,
+                "current": row["value"] == current,
+                "drawn": drawn.get(row["value"]),
+            }
+        )
+    on_map = [c for c in shown if c["drawn"]]
+    for country in on_map:
+        # Strings made here: a template would write numbers in the page's locale.
+        country["anchor"] = "{} {}".format(*country["drawn"].anchor)
+    # Dots after shapes: SVG paints in document order, and Hong Kong's dot must
+    # not disappear under China.
+    on_map.sort(key=lambda c: c["drawn"].dot)
+    return {
+        "caption": caption,
+        "current": current,
+        "countries": shown,
+        "on_map": on_map,
+        "lines": [
+            arc(drawn[a].anchor, drawn[b].anchor)
+            for a, b in pairs
+            if a in drawn and b in drawn and a != b
+        ],
+        "legend": legend(counted, top),
+        "approximate": approximate,
+        "view_box": f"0 0 {width} {height}",
+        "sprite": static("map/world.svg"),
+    }
