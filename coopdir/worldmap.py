@@ -78,12 +78,14 @@ def arc(a, b):
     return f"M{ax},{ay}Q{cx:.1f},{cy:.1f} {bx},{by}"
 
 
-def world_map(rows, caption, *, current="", pairs=(), approximate=False):
+def world_map(rows, caption, *, current="", pairs=(), approximate=False, listed=True):
     """Return the context of includes/world_map.html.
 
     rows: [{"value": alpha-2 code, "label", "count" (None: not counted), "url",
     "selected" (optional)}], in the order the list shows them; current: the code of
-    the country the page is about; pairs: [(code, code)] to join with a line.
+    the country the page is about; pairs: [(code, code)] to join with a line;
+    listed: whether the countries are listed below the map too (for a page that
+    does not list them already).
     """
     width, height, drawn = world()
     # The page's own country is marked apart: its count would set the scale for
@@ -126,6 +128,7 @@ def world_map(rows, caption, *, current="", pairs=(), approximate=False):
         ],
         "legend": legend(counted, top),
         "approximate": approximate,
+        "listed": listed,
         "view_box": f"0 0 {width} {height}",
         "sprite": static("map/world.svg"),
     }

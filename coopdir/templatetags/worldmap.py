@@ -43,4 +43,5 @@ def mechanism_map(mechanism):
         rows,
         _("Countries taking part"),
         pairs=[tuple(codes)] if bilateral else (),
+        listed=False,  # the page lists them under "Countries"
     )

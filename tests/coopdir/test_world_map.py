@@ -42,7 +42,7 @@ def the_map(response):
         for m in MAP_LINK.finditer(figure)
         if m["use"] == world()[2][m["code"]].shape_id
     }
-    listed = figure[figure.index('class="map-list"') :]
+    listed = figure[figure.index('class="map-list"') :] if "map-list" in figure else ""
     rows = [
         (html.unescape(m["href"]), m["label"], m["count"] and int(m["count"]))
         for m in LIST_ITEM.finditer(listed)
@@ -200,7 +200,7 @@ def test_a_bilateral_mechanism_joins_its_two_countries_with_a_line(client):
     assert all("is-involved" in classes for _h, classes, _t in links.values())
     assert links["FI"][0] == "/countries/FI/"
     assert page.content.decode().count('class="map-line"') == 1
-    assert [count for _h, _l, count in rows] == [None, None]
+    assert rows == []  # listed under "Countries" above it
 
 
 @pytest.mark.django_db
