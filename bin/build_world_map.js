@@ -10,9 +10,9 @@
 // Hong Kong, Malta, …): too small to draw, but a page can still mark and link it.
 // Pages draw countries with <use href="world.svg#nNNN">, so the shapes are fetched
 // once and cached, and a page carries only its links and classes.
-// world.json: the box and each id's anchor (the centroid of its largest part, so
-// that France's is in France, not between it and French Guiana), for the lines
-// between a bilateral mechanism's countries.
+// world.json: the box, each id's anchor (the centroid of its largest part, so that
+// France's is in France, not between it and French Guiana) for the lines between a
+// bilateral mechanism's countries and the tooltips, and the small countries' ids.
 "use strict";
 
 const fs = require("fs");
@@ -24,6 +24,10 @@ const VENDOR = path.join(ROOT, "static", "vendor");
 const OUT = path.join(ROOT, "static", "map");
 const WIDTH = 1000;
 const DOT_RADIUS = 3;
+// Countries smaller than this (in square units of the 1000-wide map: Belgium is
+// about 26, Taiwan 30, Switzerland 40) are hard to see or hit: pages mark them with
+// a dot as well.
+const SMALL_AREA = 32;
 
 // d3-geo's UMD build requires "d3-array" by name: answer with the vendored copy.
 const resolve = Module._resolveFilename;
@@ -47,9 +51,9 @@ function countries(file) {
 const PART_OF = { "N. Cyprus": "196", Somaliland: "706" };
 const ANTARCTICA = "010"; // nothing in the directory is there; it would take a fifth of the map
 
-const small = countries("countries-110m.json").filter((f) => f.id !== ANTARCTICA);
+const features110m = countries("countries-110m.json").filter((f) => f.id !== ANTARCTICA);
 const shapes = new Map();
-for (const feature of small) {
+for (const feature of features110m) {
   const id = feature.id || PART_OF[feature.properties.name] || null;
   const key = id || `x-${feature.properties.name}`;
   if (!shapes.has(key)) shapes.set(key, { id, features: [] });
@@ -58,10 +62,10 @@ for (const feature of small) {
 
 const projection = d3.geoEqualEarth().fitWidth(WIDTH, {
   type: "FeatureCollection",
-  features: small,
+  features: features110m,
 });
 const geoPath = d3.geoPath(projection).digits(1);
-const bounds = geoPath.bounds({ type: "FeatureCollection", features: small });
+const bounds = geoPath.bounds({ type: "FeatureCollection", features: features110m });
 const height = Math.ceil(bounds[1][1] + 1);
 
 function largestPart(features) {
@@ -81,6 +85,7 @@ function rounded([x, y]) {
 
 const anchors = {};
 const dots = {};
+const small = [];
 const svg = [
   `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}">`,
   "<!-- Natural Earth 1:110m and 1:50m country shapes (public domain) via world-atlas",
@@ -94,6 +99,9 @@ for (const { id, features } of sorted) {
   const d = features.map((f) => geoPath(f)).join("");
   svg.push(id ? `<path id="n${id}" d="${d}"/>` : `<path d="${d}"/>`);
   if (id) anchors[id] = rounded(geoPath.centroid(largestPart(features)));
+  if (id && d3.geoPath(projection).area({ type: "FeatureCollection", features }) < SMALL_AREA) {
+    small.push(id);
+  }
 }
 svg.push("</g>", '<g id="dots">');
 for (const feature of countries("countries-50m.json")) {
@@ -109,9 +117,9 @@ fs.mkdirSync(OUT, { recursive: true });
 fs.writeFileSync(path.join(OUT, "world.svg"), svg.join("\n"));
 fs.writeFileSync(
   path.join(OUT, "world.json"),
-  JSON.stringify({ width: WIDTH, height, shapes: anchors, dots }) + "\n",
+  JSON.stringify({ width: WIDTH, height, shapes: anchors, dots, small }) + "\n",
 );
 console.log(
   `static/map/world.svg: ${Object.keys(anchors).length} shapes, ` +
-    `${Object.keys(dots).length} dots, ${WIDTH}×${height}`,
+    `${Object.keys(dots).length} dots, ${small.length} small, ${WIDTH}×${height}`,
 );

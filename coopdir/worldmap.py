@@ -29,6 +29,7 @@ class Drawn:
     shape_id: str  # the id in world.svg: "n" + ISO 3166-1 numeric
     anchor: tuple  # (x, y) in the map's box: the centre of the largest part
     dot: bool  # too small at this scale: drawn as a dot
+    small: bool = False  # drawn, but small: marked with a dot as well
 
 
 @cache
@@ -36,11 +37,12 @@ def world():
     """Return (width, height, {alpha-2 code: Drawn}) from world.json."""
     data = json.loads(WORLD_JSON.read_text())
     drawn = {}
+    small = set(data["small"])
     for group, dot in (("shapes", False), ("dots", True)):
         for numeric, anchor in data[group].items():
             code = countries.alpha2(numeric)
             if code:
-                drawn[code] = Drawn(f"n{numeric}", tuple(anchor), dot)
+                drawn[code] = Drawn(f"n{numeric}", tuple(anchor), dot, numeric in small)
     return data["width"], data["height"], drawn
 
 
@@ -78,14 +80,24 @@ def arc(a, b):
     return f"M{ax},{ay}Q{cx:.1f},{cy:.1f} {bx},{by}"
 
 
-def world_map(rows, caption, *, current="", pairs=(), approximate=False, listed=True):
+def world_map(
+    rows,
+    caption,
+    *,
+    current="",
+    pairs=(),
+    approximate=False,
+    listed=True,
+    compact=False,
+):
     """Return the context of includes/world_map.html.
 
     rows: [{"value": alpha-2 code, "label", "count" (None: not counted), "url",
     "selected" (optional)}], in the order the list shows them; current: the code of
     the country the page is about; pairs: [(code, code)] to join with a line;
     listed: whether the countries are listed below the map too (for a page that
-    does not list them already).
+    does not list them already); compact: drawn smaller, above results that matter
+    more.
     """
     width, height, drawn = world()
     # The page's own country is marked apart: its count would set the scale for
@@ -112,7 +124,7 @@ def world_map(rows, caption, *, current="", pairs=(), approximate=False, listed=
     on_map = [c for c in shown if c["drawn"]]
     for country in on_map:
         # Strings made here: a template would write numbers in the page's locale.
-        country["anchor"] = "{} {}".format(*country["drawn"].anchor)
+        country["x"], country["y"] = (str(v) for v in country["drawn"].anchor)
     # Dots after shapes: SVG paints in document order, and Hong Kong's dot must
     # not disappear under China.
     on_map.sort(key=lambda c: c["drawn"].dot)
@@ -129,6 +141,7 @@ def world_map(rows, caption, *, current="", pairs=(), approximate=False, listed=
         "legend": legend(counted, top),
         "approximate": approximate,
         "listed": listed,
+        "compact": compact,
         "view_box": f"0 0 {width} {height}",
         "sprite": static("map/world.svg"),
     }

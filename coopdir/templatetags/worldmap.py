@@ -21,7 +21,9 @@ def facet_map(facet_groups, approximate=False):
     """Draw a list page's country facet: the same counts, and each country's link
     toggles the country filter as the facet's does, the other filters kept."""
     rows = next((g["values"] for g in facet_groups if g["name"] == "country"), [])
-    return map_context(rows, _("Results by country"), approximate=approximate)
+    return map_context(
+        rows, _("Results by country"), approximate=approximate, compact=True
+    )
 
 
 @register.inclusion_tag(TEMPLATE)

@@ -18,7 +18,8 @@ from tests.pages import build_directory
 MAP_LINK = re.compile(
     r'<a href="(?P<href>[^"]*)" class="(?P<cls>map-country[^"]*)" '
     r'data-country="(?P<code>[A-Z]{2})"[^>]*><title>(?P<title>[^<]*)</title>'
-    r'<use href="/static/map/world\.svg#(?P<use>n\d+)"/></a>'
+    r'<use href="/static/map/world\.svg#(?P<use>n\d+)"/>'
+    r'(?P<marker><circle class="map-marker" [^>]*/>)?</a>'
 )
 LIST_ITEM = re.compile(
     r'<li><a href="(?P<href>[^"]*)"[^>]*>(?P<label>[^<]*)</a>'
@@ -123,6 +124,18 @@ def test_the_home_map_shades_each_country_by_its_records_and_links_the_search(
         (href, html.unescape(title.rsplit(":", 1)[0]), in_country(code))
         for code, (href, _c, title) in links.items()
     )
+
+
+@pytest.mark.django_db
+def test_a_small_country_is_marked_with_a_dot_too(client):
+    OrganisationFactory(hq_country="BE")
+    OrganisationFactory(hq_country="CN")
+    page = client.get("/").content.decode()
+    markers = {m["code"]: m["marker"] for m in MAP_LINK.finditer(page)}
+    assert markers["BE"] and not markers["CN"]
+    _w, _h, drawn = world()
+    x, y = drawn["BE"].anchor
+    assert f'cx="{x}" cy="{y}"' in markers["BE"]
 
 
 @pytest.mark.django_db
