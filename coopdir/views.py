@@ -303,7 +303,23 @@ def headquarters_counts():
 
 
 def country_list(request):
-    return render(request, "coopdir/country_list.html", {"regions": country_table()})
+    regions = country_table()
+    # The map counts what the home's does: organisations and mechanisms.
+    by_country = sorted(
+        (
+            {
+                "value": row["code"],
+                "label": str(row["name"]),
+                "count": row["active"] + row["mechanisms"],
+                "url": reverse("countries:detail", args=[row["code"]]),
+            }
+            for _region, rows in regions
+            for row in rows
+        ),
+        key=lambda row: (-row["count"], row["label"]),
+    )
+    context = {"regions": regions, "by_country": by_country}
+    return render(request, "coopdir/country_list.html", context)
 
 
 @rate_limited()

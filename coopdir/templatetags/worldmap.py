@@ -11,9 +11,10 @@ TEMPLATE = "includes/world_map.html"
 
 
 @register.inclusion_tag(TEMPLATE)
-def world_map(rows, caption, current="", approximate=False):
-    """Draw rows ([{"value", "label", "count", "url"}]) shaded by their counts."""
-    return map_context(rows, caption, current=current, approximate=approximate)
+def world_map(rows, caption, current="", listed=True):
+    """Draw rows ([{"value", "label", "count", "url"}]) shaded by their counts;
+    listed=False where the page lists them already."""
+    return map_context(rows, caption, current=current, listed=listed)
 
 
 @register.inclusion_tag(TEMPLATE)

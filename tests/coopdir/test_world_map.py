@@ -190,6 +190,24 @@ def test_chinese_pages_name_the_countries_in_chinese(client):
 
 
 @pytest.mark.django_db
+def test_the_country_list_map_sums_its_table_and_links_each_country(client):
+    build_directory()
+    response = client.get("/countries/")
+    links, rows = the_map(response)
+    table = {
+        row["code"]: row
+        for _region, region_rows in response.context["regions"]
+        for row in region_rows
+    }
+    assert set(links) == set(table) == {"CN", "FI"}
+    for code, (href, _classes, title) in links.items():
+        assert title.endswith(f": {table[code]['active'] + table[code]['mechanisms']}")
+        assert title.endswith(f": {in_country(code)}")
+        assert href == f"/countries/{code}/"
+    assert rows == []  # the table lists them
+
+
+@pytest.mark.django_db
 def test_a_country_page_marks_it_and_shades_its_partners_by_shared_records(client):
     build_directory()
     MechanismFactory(countries=["CN", "IT"])
