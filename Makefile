@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=coopdir.test_settings
 
-.PHONY: setup run serve test bench bench-http lint browser-deps messages local-env relevance screenshots
+.PHONY: setup run serve test bench bench-http lint browser-deps messages local-env relevance screenshots world-map
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -94,3 +94,9 @@ messages: setup
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv \
 	  --ignore=static/vendor --ignore=fixtures --ignore=tests
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+# Rebuild the world map's shapes (static/map/) from the vendored Natural Earth data
+# (static/vendor/world-atlas) with the vendored d3-geo; needs node. Its output is
+# committed: pages never run it.
+world-map:
+	node bin/build_world_map.js

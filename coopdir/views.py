@@ -68,6 +68,15 @@ def home(request):
         for name in TYPES
     }
     sectors = annotated_sectors(totals, Sector.objects.filter(parent=None))
+    # Organisations and mechanisms together, as the search filtered by the country
+    # counts them (any of a record's countries): the map's link lands there.
+    search_url = reverse("search")
+    by_country = [
+        {**row, "url": f"{search_url}?country={row['value']}"}
+        for row in merge_rows(
+            [totals["organisation"]["country"], totals["mechanism"]["country"]]
+        )
+    ]
     recent = sorted(
         [
             *published["organisation"].order_by("-updated_at")[:6],
@@ -84,7 +93,8 @@ def home(request):
         "regions": merge_rows(
             [totals["organisation"]["region"], totals["mechanism"]["region"]]
         ),
-        "countries": totals["organisation"]["country"][:PREVIEW],
+        "countries": by_country[:PREVIEW],
+        "by_country": by_country,
         "recent": recent,
     }
     return render(request, "coopdir/home.html", context)
@@ -293,7 +303,23 @@ def headquarters_counts():
 
 
 def country_list(request):
-    return render(request, "coopdir/country_list.html", {"regions": country_table()})
+    regions = country_table()
+    # The map counts what the home's does: organisations and mechanisms.
+    by_country = sorted(
+        (
+            {
+                "value": row["code"],
+                "label": str(row["name"]),
+                "count": row["active"] + row["mechanisms"],
+                "url": reverse("countries:detail", args=[row["code"]]),
+            }
+            for _region, rows in regions
+            for row in rows
+        ),
+        key=lambda row: (-row["count"], row["label"]),
+    )
+    context = {"regions": regions, "by_country": by_country}
+    return render(request, "coopdir/country_list.html", context)
 
 
 @rate_limited()
@@ -317,7 +343,8 @@ def country_detail(request, code):
     # countries, its headquarters among them; the countries table counts the same.
     located = organisations.in_country(code)
     involved = mechanisms.in_country(code)
-    by_sector = search.facet_counts(located, ["sector"])
+    # One grouped query counts every facet: the countries come with the sectors.
+    by_sector = search.facet_counts(located, ["sector", "country"])
     # Section counts from the totals kept on write, not a count of the country's rows.
     in_country = {
         model: {
@@ -358,8 +385,34 @@ def country_detail(request, code):
             ]
         ),
         "all_organisations_url": f"{reverse('organisations:list')}?country={code}",
+        "partners": partner_rows(code, by_sector, involved),
     }
     return render(request, "coopdir/country_detail.html", context)
+
+
+def partner_rows(code, organisation_counts, mechanisms):
+    """Return map rows for a country's page: each country sharing a published
+    organisation or mechanism with it, by how many, linking to its own page; the
+    country itself with all of its records, linking to the search filtered by it.
+
+    organisation_counts: facet counts (with "country") of the organisations in
+    code; mechanisms: the mechanisms involving it (one grouped query)."""
+    rows = merge_rows(
+        [
+            organisation_counts["country"],
+            search.facet_counts(mechanisms, ["country"])["country"],
+        ]
+    )
+    search_url = reverse("search")
+    return [
+        {
+            **row,
+            "url": f"{search_url}?country={code}"
+            if row["value"] == code
+            else reverse("countries:detail", args=[row["value"]]),
+        }
+        for row in rows
+    ]
 
 
 def preview_sections(sections):

@@ -41,8 +41,10 @@ def test_home_counts_published_records_once_each(client, filed):
     assert [(r["value"], r["count"]) for r in context["kind_counts"]["mechanism"]] == [
         (Mechanism.Kind.BUSINESS_COUNCIL, 2)
     ]
+    # Organisations and mechanisms, as the regions below and the map count them.
     assert [(r["value"], r["count"]) for r in context["countries"]] == [
-        ("FI", 2),
+        ("FI", 4),
+        ("CN", 1),
         ("SE", 1),
     ]
     assert {r["value"]: r["count"] for r in context["regions"]} == {
