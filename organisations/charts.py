@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext_lazy, pgettext
+from django.utils.translation import ngettext_lazy
 
 from .models import UNIT_TEXTS, FigureBase, Qualifier, Unit
 from .templatetags.directory import chinese_page
@@ -66,12 +66,15 @@ def number_text(value):
     return number_format(value, decimal_pos=places, force_grouping=True)
 
 
-def significant(value, digits):
-    """Return value rounded to digits significant digits (never into its units)."""
+def significant(value, digits, whole=True):
+    """Return value rounded to digits significant digits; whole: never into its
+    units (12,345 stays 12,345)."""
     if not value:
         return Decimal(0)
-    exponent = min(value.adjusted() - digits + 1, 0)
-    return value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    exponent = value.adjusted() - digits + 1
+    exponent = min(exponent, 0) if whole else exponent
+    rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return rounded if whole else Decimal(format(rounded, "f"))
 
 
 def scaled(value, digits=None):
@@ -111,7 +114,7 @@ def amount_text(value, unit, digits=None, qualifier=Qualifier.EXACT):
 def change_text(pct):
     """Return a change in per cent, signed, kept on one line: "+14.2 %"."""
     sign = "+" if pct > 0 else ""
-    text = pgettext("per cent", "%(number)s %%") % {"number": number_text(Decimal(pct))}
+    text = _("%(number)s %%") % {"number": number_text(Decimal(pct))}
     return sign + text.replace(" ", "\u00a0")
 
 
@@ -261,7 +264,7 @@ def change_chart(figures, year):
         derived = Bar(
             label=_("%(year)s (worked out)") % {"year": year - 1},
             lang=translation_lang(),
-            value=significant(prior, DERIVED_DIGITS),
+            value=significant(prior, DERIVED_DIGITS, whole=False),
             text=_("about %(value)s")
             % {"value": amount_text(prior, figure.unit, DERIVED_DIGITS)},
             exact=_("about %(value)s")

@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from .charts import fill
 from .templatetags.directory import chinese_page, name_html
@@ -117,11 +116,14 @@ def country_node(country):
 def join_html(items):
     """Return items as one phrase in the page's language: "A, B and C", "A、B和C"."""
     items = list(items)
-    if len(items) < 2:
-        return items[0] if items else ""
-    separator = pgettext("list separator", ", ")
-    head = mark_safe(separator.join(str(item) for item in items[:-1]))
-    return fill(pgettext("list", "%(items)s and %(last)s"), items=head, last=items[-1])
+    if not items:
+        return ""
+    phrase = items[0]
+    for item in items[1:-1]:
+        phrase = fill(_("%(items)s, %(item)s"), items=phrase, item=item)
+    if len(items) > 1:
+        phrase = fill(_("%(items)s and %(last)s"), items=phrase, last=items[-1])
+    return phrase
 
 
 def linked(record):
