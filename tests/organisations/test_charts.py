@@ -73,16 +73,20 @@ def test_the_acfsmc_page_charts_its_turnover_parts_and_changes(client, seeded):
     html = client.get(ACFSMC).content.decode()
     assert charts(html) == ["segments", "parts", "parts", "parts", "change", "segments"]
     parts = chart_blocks(html)[1]
-    assert "2020: <span lang=\"en\">Aggregate turnover</span> and its parts" in parts
+    assert '2020: <span lang="en">Aggregate turnover</span> and its parts' in parts
     bars, cells = bars_and_cells(parts)
     # The total and its four parts, in the table's order, drawn to one scale.
-    assert [v for _w, v in bars] == cells == [
-        Decimal(5300000000000),
-        Decimal(866710000000),
-        Decimal(222053000000),
-        Decimal(182345000000),
-        Decimal(282400000000),
-    ]
+    assert (
+        [v for _w, v in bars]
+        == cells
+        == [
+            Decimal(5300000000000),
+            Decimal(866710000000),
+            Decimal(222053000000),
+            Decimal(182345000000),
+            Decimal(282400000000),
+        ]
+    )
     assert [w for w, _v in bars] == [100.0, 16.35, 4.19, 3.44, 5.33]
     assert "866.71 billion yuan" in parts  # exact, in the table
     assert "866.7 billion yuan" in parts  # rounded, on the bar
