@@ -149,6 +149,10 @@ class Chart:
     # A change chart's figures: (label, lang, [prior year's bar, year's bar], change)
     rows: list = field(default_factory=list)
 
+    def drawable(self):
+        bars = self.bars + [bar for row in self.rows for bar in row[2]]
+        return all(bar.value >= 0 for bar in bars)
+
     def scale(self):
         """Size every bar against the longest; a change chart's pairs each
         against their own longer bar."""
@@ -201,6 +205,10 @@ def figure_bar(figure, as_part=False, depth=0):
     )
 
 
+def translation_lang():
+    return "zh-Hans" if chinese_page() else "en"
+
+
 def html_label(text, lang):
     return format_html('<span lang="{}">{}</span>', lang, text)
 
@@ -222,10 +230,6 @@ def segment_charts(roots, period):
         bars = [figure_bar(f, as_part=True) for f in figures]
         charts.append(Chart("segments", title, unique_labels(bars, figures, True)))
     return charts
-
-
-def translation_lang():
-    return "zh-Hans" if chinese_page() else "en"
 
 
 def parts_charts(roots, parts_of, period):
@@ -261,14 +265,16 @@ def change_chart(figures, year):
         label, lang = figure_label(figure)
         change = change_text(figure.change_pct)
         prior = prior_value(figure)
+        # Never exact: the stated value and change are themselves rounded.
+        about = _("about %(value)s") % {
+            "value": amount_text(prior, figure.unit, DERIVED_DIGITS)
+        }
         derived = Bar(
             label=_("%(year)s (worked out)") % {"year": year - 1},
             lang=translation_lang(),
             value=significant(prior, DERIVED_DIGITS, whole=False),
-            text=_("about %(value)s")
-            % {"value": amount_text(prior, figure.unit, DERIVED_DIGITS)},
-            exact=_("about %(value)s")
-            % {"value": amount_text(prior, figure.unit, DERIVED_DIGITS)},
+            text=about,
+            exact=about,
             derived=True,
             note=_("worked out from the stated %(change)s") % {"change": change},
         )
@@ -294,7 +300,9 @@ def figure_charts(figure_groups):
         period = group["period"]
         charts += segment_charts(roots, period)
         charts += parts_charts(roots, parts_of, period)
-        charts += change_chart(roots, year)
+        charts += change_chart(figures, year)
+    # A bar cannot draw a negative amount (a loss): such charts are left to the table.
+    charts = [chart for chart in charts if chart.drawable()]
     for number, chart in enumerate(charts, start=1):
         chart.number = number
         chart.scale()

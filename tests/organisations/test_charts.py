@@ -141,3 +141,16 @@ def test_a_change_of_minus_100_per_cent_implies_no_prior_year(client):
     (change,) = chart_blocks(html)
     _bars, cells = bars_and_cells(change)
     assert cells == [Decimal(40), Decimal(50)]  # 50 after +25 %: 40 before
+
+
+def test_a_negative_amount_is_left_to_the_table(client):
+    organisation = OrganisationFactory(slug="loss", status="published")
+    KeyFigureFactory(
+        organisation=organisation, label="Net income", value=-20, segment="Retail"
+    )
+    KeyFigureFactory(
+        organisation=organisation, label="Net income", value=30, segment="Banking"
+    )
+    html = client.get("/organisations/loss/").content.decode()
+    assert chart_blocks(html) == []
+    assert "-20 CNY" in html
