@@ -7,7 +7,17 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from coopdir.throttling import filtered, rate_limited
+from organisations.charts import figure_charts, fill
+from organisations.graph import (
+    RelationGraph,
+    country_node,
+    join_html,
+    linked,
+    linked_country,
+    record_node,
+)
 from organisations.listing import Listing, sort_options
+from organisations.templatetags.directory import name_html
 from organisations.views import (
     figure_rows,
     follows_old_slugs,
@@ -57,6 +67,67 @@ def mechanism_json_ld(request, mechanism, children, participants):
     return data
 
 
+def relation_graph(mechanism, parent, children, secretariats, participants):
+    """Return the mechanism's RelationGraph: its parent and working groups, the
+    hosts of its secretariats, those taking part and its countries."""
+    name = name_html(mechanism)
+    hosts = list(dict.fromkeys(s.organisation for s in secretariats))
+    members = [
+        org
+        for org in dict.fromkeys(p.organisation for p in participants)
+        if org not in hosts
+    ]
+    countries = [row.country for row in mechanism.countries.all()]
+    graph = RelationGraph(
+        record_node(mechanism),
+        record_node(parent) if parent else None,
+        fill(_("%(name)s is part of %(parent)s."), name=name, parent=linked(parent))
+        if parent
+        else "",
+    )
+    graph.add(
+        "children",
+        _("Working groups"),
+        [record_node(child) for child in children],
+        fill(
+            _("%(name)s has set up %(list)s."),
+            name=name,
+            list=join_html(linked(child) for child in children),
+        ),
+    )
+    graph.add(
+        "hosted",
+        _("Secretariats hosted by"),
+        [record_node(org) for org in hosts],
+        fill(
+            _("The secretariats of %(name)s are hosted by %(list)s."),
+            name=name,
+            list=join_html(linked(org) for org in hosts),
+        ),
+    )
+    graph.add(
+        "joined",
+        _("Taking part"),
+        [record_node(org) for org in members],
+        fill(
+            _("Taking part in %(name)s: %(list)s."),
+            name=name,
+            list=join_html(linked(org) for org in members),
+        ),
+    )
+    graph.add(
+        "countries",
+        _("Partner countries"),
+        [country_node(country) for country in countries],
+        fill(
+            _("%(name)s brings together partners from %(list)s."),
+            name=name,
+            list=join_html(linked_country(country) for country in countries),
+        ),
+    )
+    return graph.layout()
+
+
 @follows_old_slugs(lambda request: Mechanism.objects.visible_to(request.user))
 def mechanism_detail(request, slug):
     user = request.user
@@ -94,9 +165,11 @@ def mechanism_detail(request, slug):
         (p for p in mechanism.participants.all() if visible(p.organisation, user)),
         key=lambda p: (order.index(p.role), p.organisation.name),
     )
+    parent = mechanism.parent if visible(mechanism.parent, user) else None
+    figure_groups = figure_rows(figures)
     context = {
         "mechanism": mechanism,
-        "parent": mechanism.parent if visible(mechanism.parent, user) else None,
+        "parent": parent,
         "children": children,
         "secretariats_by_side": [
             (side, list(group))
@@ -112,7 +185,11 @@ def mechanism_detail(request, slug):
                 key=lambda p: p.country.name,
             )
         ],
-        "figure_groups": figure_rows(figures),
+        "figure_groups": figure_groups,
+        "charts": figure_charts(figure_groups),
+        "graph": relation_graph(
+            mechanism, parent, children, secretariats, participants
+        ),
         "origin": ""
         if repeats(mechanism.origin, mechanism.summary)
         else mechanism.origin,

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from coopdir.throttling import filtered, rate_limited
 
+from .charts import figure_charts
 from .filters import OrganisationFilter
+from .graph import organisation_graph, partner_countries
 from .listing import Listing, sort_options
 from .models import KeyFigure, Membership, OldSlug, Organisation, Status
 
@@ -138,6 +140,28 @@ def mechanism_roles(organisation, user):
     return sorted(roles.items(), key=lambda item: item[0].name.casefold())
 
 
+def relation_graph(organisation, parent, children, user):
+    """Return the organisation's RelationGraph from the rows the page prefetched:
+    the mechanisms whose secretariat it hosts, those it otherwise takes part in,
+    and their countries other than its own."""
+
+    def by_name(mechanisms):
+        shown = {m for m in mechanisms if visible(m, user)}
+        return sorted(shown, key=lambda m: m.name.casefold())
+
+    hosted = by_name(s.mechanism for s in organisation.secretariats.all())
+    joined = by_name(
+        p.mechanism
+        for p in organisation.participations.all()
+        if p.mechanism not in hosted
+    )
+    own = {row.country.code for row in organisation.countries.all()}
+    if organisation.hq_country:
+        own.add(organisation.hq_country.code)
+    partners = partner_countries([*hosted, *joined], own)
+    return organisation_graph(organisation, parent, children, hosted, joined, partners)
+
+
 def json_ld_ref(request, record):
     """Return a schema.org Organization reference to a record with a public page."""
     return {
@@ -219,8 +243,8 @@ def organisation_detail(request, slug):
                 "key_figures",
                 queryset=KeyFigure.objects.select_related("source", "sector"),
             ),
-            "secretariats__mechanism",
-            "participations__mechanism",
+            "secretariats__mechanism__countries",
+            "participations__mechanism__countries",
         ),
         slug=slug,
     )
@@ -228,9 +252,11 @@ def organisation_detail(request, slug):
     members = list(organisation.members.all())
     memberships = list(organisation.memberships.all())
     figures = list(organisation.key_figures.all())
+    figure_groups = figure_rows(figures)
+    parent = organisation.parent if visible(organisation.parent, user) else None
     context = {
         "organisation": organisation,
-        "parent": organisation.parent if visible(organisation.parent, user) else None,
+        "parent": parent,
         "children_by_relation": [
             (key, list(group))
             for key, group in groupby(
@@ -240,7 +266,9 @@ def organisation_detail(request, slug):
         ],
         "members": members,
         "memberships": memberships,
-        "figure_groups": figure_rows(figures),
+        "figure_groups": figure_groups,
+        "charts": figure_charts(figure_groups),
+        "graph": relation_graph(organisation, parent, children, user),
         "sources": numbered_sources(organisation.sources.all(), figures),
         "mechanism_roles": mechanism_roles(organisation, user),
         "duties": [

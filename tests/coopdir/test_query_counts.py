@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 # when it holds more than it shows; the first path also reads what is kept per
 # version of the index (the sector tree). The search's reading of a query (country
 # and region words, typos, relaxation: coopdir/search/understanding.py) asks a few
-# more, as many with 3 records as with 300.
+# more, as many with 3 records as with 300. An organisation's page reads the
+# countries of the mechanisms it hosts and joins for its relation graph (two).
 BOUNDS = {
     "/": 8,
     "/search/?q={word}": 25,
@@ -26,7 +27,7 @@ BOUNDS = {
     "/organisations/": 6,
     "/organisations/?q={word}": 10,
     "/organisations/?country={country}&sector={sector}": 15,
-    "/organisations/{organisation}/": 14,
+    "/organisations/{organisation}/": 16,
     "/mechanisms/": 6,
     "/mechanisms/?q={word}": 3,
     "/mechanisms/{mechanism}/": 10,
