@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from coopdir import search, unified
+from coopdir.search import depth
 from coopdir.search.facets import totals as facet_totals
 from mechanisms.api import MechanismViewSet
 from mechanisms.models import Mechanism
@@ -287,7 +288,7 @@ class SearchResultSerializer(serializers.Serializer):
         "(country, region, sector, kind, scope, founded_after, founded_before, "
         "ordering), meaning what they mean there; a filter only mechanisms have "
         f"(scope, organisation) leaves organisations out. Only the first "
-        f"{unified.MAX_RESULTS:,} results are paged through.",
+        f"{depth.MAX_RESULTS:,} results are paged through.",
         parameters=search_parameters(),
     )
 )
@@ -317,10 +318,10 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
             filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
             founds = {name: fs.found() for name, fs in filtersets.items()}
         ordering = query.validated_data.get("ordering", "")
-        results = unified.Capped(
+        results = depth.Capped(
             unified.results(filtersets, ordering, founds, params.get("q", ""))
         )
-        self.check_depth(results)
+        self.paginator.refuse_past_cap(request, results)
         page = self.paginate_queryset(results)
         hits = [(record, getattr(record, "search_rank", 0)) for record in page]
         response = self.get_paginated_response(
@@ -328,20 +329,10 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
         )
         notices = [notice["text"] for notice in reading.notices]
         if results.cut:
-            notices.append(unified.cap_message(results.total))
+            notices.append(depth.cap_message(results.total))
         response.data["interpreted"] = reading.as_json()
         response.data["notices"] = notices
         return response
-
-    def check_depth(self, results):
-        """Refuse a page past the cap, naming `page`, rather than a bare 404."""
-        number = str(self.request.query_params.get("page", "1")).strip()
-        size = self.paginator.get_page_size(self.request)
-        if number.isdigit() and int(number) > 1 and size:
-            if (int(number) - 1) * size >= results.limit and results.cut:
-                raise exceptions.ValidationError(
-                    {"page": [unified.cap_message(results.total)]}
-                )
 
 
 # URLs --------------------------------------------------------------------------------
@@ -384,7 +375,9 @@ international working mechanisms they run.
   throttled (429 with `Retry-After`): anonymous ones per address, signed-in ones per
   user, and writes, allowed or refused, by a lower rate of their own.
 - **Lists** are paged (`page`, `page_size` up to 100) with `count`, `next` and
-  `previous`; `facets=1` adds facet counts; `format=csv` gives one row per record
+  `previous`, through their first 10,000 results (the search: 1,000; a page past
+  that is a 400 naming `page`: filter to go further); `facets=1` adds facet
+  counts; `format=csv` gives one row per record
   (pages of up to 10,000 rows, with `Link` and `X-Total-Count`).
 - **Filters** mean what they mean on the pages. Repeat a parameter or separate values
   by commas for any of several: `country=IT&country=FI` or `country=IT,FI`. A bad

@@ -28,9 +28,6 @@ ORDERINGS = ("name", "-name", "founded", "-founded", "updated", "-updated")
 # Relevance re-ranks its first results by how well the names hold the words: a
 # page or so, so that the work stays bounded by the page.
 RERANK = 30
-# Every order costs its offset (relevance too): past this many results a search is
-# asked to be narrowed rather than paged further, as GitHub and Google do.
-MAX_RESULTS = 1000
 
 
 def published():
@@ -190,46 +187,6 @@ class Ordered:
         ]
         merged = heapq.merge(*pages, key=self._key, reverse=self.descending)
         return list(merged)[key]
-
-
-class Capped:
-    """A list of results cut at MAX_RESULTS, knowing whether it was cut."""
-
-    def __init__(self, results, limit=None):
-        self.results = results
-        self.limit = MAX_RESULTS if limit is None else limit
-        self.terms = getattr(results, "terms", None)
-        self.total = None
-
-    @property
-    def approximate(self):
-        return getattr(self.results, "approximate", False)
-
-    def count(self):
-        if self.total is None:
-            self.total = self.results.count()
-        return min(self.total, self.limit)
-
-    def __len__(self):
-        return self.count()
-
-    @property
-    def cut(self):
-        self.count()
-        return self.total > self.limit
-
-    def __getitem__(self, key):
-        if isinstance(key, slice):
-            stop = self.limit if key.stop is None else min(key.stop, self.limit)
-            return self.results[slice(key.start, stop, key.step)]
-        return self.results[key]
-
-
-def cap_message(total):
-    return _(
-        "Only the first %(limit)s of %(total)s results can be paged through: "
-        "add words or filters to narrow the search."
-    ) % {"limit": f"{MAX_RESULTS:,}", "total": f"{total:,}"}
 
 
 # Understanding and relaxing a query --------------------------------------------------

@@ -38,6 +38,7 @@ from organisations.regions import REGION_BY_COUNTRY, Region
 from organisations.views import follows_old_slugs
 
 from . import search, unified
+from .search import depth
 from .search.facets import totals as facet_totals
 from .throttling import rate_limited
 from .unified import TYPES, type_filtersets
@@ -208,12 +209,12 @@ def search_page(request):
         searched = relaxed
         filtersets, _errors = type_filtersets(searched)
         founds = {name: fs.found() for name, fs in filtersets.items()}
-    records = unified.Capped(
+    records = depth.Capped(
         unified.results(filtersets, ordering, founds, searched.get("q", ""))
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     if records.cut and not page.has_next():
-        messages.append(unified.cap_message(records.total))
+        messages.append(depth.cap_message(records.total))
     labels = {
         ("kind", value): str(label)
         for model, _f in TYPES.values()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from coopdir import search
+from coopdir.search.depth import Capped, cap_message
 
 from .models import SectorTree
 from .regions import Region
@@ -196,11 +197,16 @@ class Listing:
     def context(self, request, sorts, api_url=None):
         """Return the page's context; api_url: the API list the page's records are
         downloaded from, with the same filters."""
-        page = Paginator(self.results, PAGE_SIZE).get_page(request.GET.get("page"))
+        records = Capped(self.results)
+        # Past the cap the last page it allows, saying why: no read deeper than it.
+        page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        if records.cut and not page.has_next():
+            self.messages.append(cap_message(records.total))
         groups = facet_groups(
             self.params, self.facet_counts(), self.facets, self.labels
         )
         context = listing_context(self.params, page, groups, self.messages, sorts)
+        context["result_count"] = records.total
         context["approximate"] = self.approximate
         if api_url:
             links = data_links(api_url, self.params, self.filterset.filters)
