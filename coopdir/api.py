@@ -280,6 +280,64 @@ class SearchResultSerializer(serializers.Serializer):
         return {"type": kind, "rank": rank, **data}
 
 
+def string_list(description):
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+INTERPRETED_SCHEMA = {
+    "type": "object",
+    "description": "What the search made of q (nothing with literal=1).",
+    "properties": {
+        "q": {"type": "string", "description": "The query as typed."},
+        "searched": {
+            "type": "string",
+            "description": "The words searched: plurals stemmed, typos corrected, "
+            "the words read as filters taken out.",
+        },
+        "country": string_list("Countries (ISO codes) q named, added as filters."),
+        "country_words": string_list("The words read as those countries."),
+        "region": string_list("Regions q named, added as filters."),
+        "corrected": {
+            "type": "string",
+            "description": "q with its typos corrected; empty when none was.",
+        },
+        "relaxed": {
+            "type": "string",
+            "nullable": True,
+            "description": "When all the words together found nothing, the words "
+            "the results were found by (empty: by the filters alone); else null.",
+        },
+    },
+    "required": [
+        "q",
+        "searched",
+        "country",
+        "country_words",
+        "region",
+        "corrected",
+        "relaxed",
+    ],
+}
+
+
+class SearchPagination(Pagination):
+    """The lists' paging, with what the search understood beside the results."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["interpreted"] = INTERPRETED_SCHEMA
+        paginated["properties"]["notices"] = string_list(
+            "What the search did to q and why, in words to show a reader (a "
+            "filter read from a word, a correction, a relaxing, the paging cap)."
+        )
+        paginated["required"] = [
+            *paginated.get("required", []),
+            "interpreted",
+            "notices",
+        ]
+        return paginated
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search organisations and mechanisms together",
@@ -294,6 +352,7 @@ class SearchResultSerializer(serializers.Serializer):
 )
 class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
     serializer_class = SearchResultSerializer
+    pagination_class = SearchPagination
 
     def list(self, request, *args, **kwargs):
         params = split_commas(request.query_params, ["type", "kind"])
