@@ -224,8 +224,8 @@ class SearchQuerySerializer(serializers.Serializer):
     )
     literal = serializers.BooleanField(
         required=False,
-        help_text="Take q as typed: no typo correction, no plurals, no country "
-        "words read as filters, no relaxing when nothing matches.",
+        help_text="Take q as typed: no typo correction, no plurals, no country, "
+        "region or sector words read as filters, no relaxing when nothing matches.",
     )
     ordering = serializers.ChoiceField(
         choices=unified.ORDERINGS,
@@ -297,6 +297,7 @@ INTERPRETED_SCHEMA = {
         "country": string_list("Countries (ISO codes) q named, added as filters."),
         "country_words": string_list("The words read as those countries."),
         "region": string_list("Regions q named, added as filters."),
+        "sector": string_list("Sectors (slugs) q named, added as filters."),
         "corrected": {
             "type": "string",
             "description": "q with its typos corrected; empty when none was.",
@@ -314,6 +315,7 @@ INTERPRETED_SCHEMA = {
         "country",
         "country_words",
         "region",
+        "sector",
         "corrected",
         "relaxed",
     ],
@@ -378,7 +380,9 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
             founds = {name: fs.found() for name, fs in filtersets.items()}
         ordering = query.validated_data.get("ordering", "")
         results = depth.Capped(
-            unified.results(filtersets, ordering, founds, params.get("q", ""))
+            unified.results(
+                filtersets, ordering, founds, params.get("q", ""), reading.facet_names
+            )
         )
         self.paginator.refuse_past_cap(request, results)
         page = self.paginate_queryset(results)

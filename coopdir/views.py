@@ -210,7 +210,9 @@ def search_page(request):
         filtersets, _errors = type_filtersets(searched)
         founds = {name: fs.found() for name, fs in filtersets.items()}
     records = depth.Capped(
-        unified.results(filtersets, ordering, founds, searched.get("q", ""))
+        unified.results(
+            filtersets, ordering, founds, searched.get("q", ""), reading.facet_names
+        )
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     if records.cut and not page.has_next():
