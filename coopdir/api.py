@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from coopdir import search, unified
+from coopdir.search import depth
 from coopdir.search.facets import totals as facet_totals
 from mechanisms.api import MechanismViewSet
 from mechanisms.models import Mechanism
@@ -223,8 +224,8 @@ class SearchQuerySerializer(serializers.Serializer):
     )
     literal = serializers.BooleanField(
         required=False,
-        help_text="Take q as typed: no typo correction, no plurals, no country "
-        "words read as filters, no relaxing when nothing matches.",
+        help_text="Take q as typed: no typo correction, no plurals, no country, "
+        "region or sector words read as filters, no relaxing when nothing matches.",
     )
     ordering = serializers.ChoiceField(
         choices=unified.ORDERINGS,
@@ -279,6 +280,66 @@ class SearchResultSerializer(serializers.Serializer):
         return {"type": kind, "rank": rank, **data}
 
 
+def string_list(description):
+    return {"type": "array", "items": {"type": "string"}, "description": description}
+
+
+INTERPRETED_SCHEMA = {
+    "type": "object",
+    "description": "What the search made of q (nothing with literal=1).",
+    "properties": {
+        "q": {"type": "string", "description": "The query as typed."},
+        "searched": {
+            "type": "string",
+            "description": "The words searched: plurals stemmed, typos corrected, "
+            "the words read as filters taken out.",
+        },
+        "country": string_list("Countries (ISO codes) q named, added as filters."),
+        "country_words": string_list("The words read as those countries."),
+        "region": string_list("Regions q named, added as filters."),
+        "sector": string_list("Sectors (slugs) q named, added as filters."),
+        "corrected": {
+            "type": "string",
+            "description": "q with its typos corrected; empty when none was.",
+        },
+        "relaxed": {
+            "type": "string",
+            "nullable": True,
+            "description": "When all the words together found nothing, the words "
+            "the results were found by (empty: by the filters alone); else null.",
+        },
+    },
+    "required": [
+        "q",
+        "searched",
+        "country",
+        "country_words",
+        "region",
+        "sector",
+        "corrected",
+        "relaxed",
+    ],
+}
+
+
+class SearchPagination(Pagination):
+    """The lists' paging, with what the search understood beside the results."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["interpreted"] = INTERPRETED_SCHEMA
+        paginated["properties"]["notices"] = string_list(
+            "What the search did to q and why, in words to show a reader (a "
+            "filter read from a word, a correction, a relaxing, the paging cap)."
+        )
+        paginated["required"] = [
+            *paginated.get("required", []),
+            "interpreted",
+            "notices",
+        ]
+        return paginated
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search organisations and mechanisms together",
@@ -287,12 +348,13 @@ class SearchResultSerializer(serializers.Serializer):
         "(country, region, sector, kind, scope, founded_after, founded_before, "
         "ordering), meaning what they mean there; a filter only mechanisms have "
         f"(scope, organisation) leaves organisations out. Only the first "
-        f"{unified.MAX_RESULTS:,} results are paged through.",
+        f"{depth.MAX_RESULTS:,} results are paged through.",
         parameters=search_parameters(),
     )
 )
 class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
     serializer_class = SearchResultSerializer
+    pagination_class = SearchPagination
 
     def list(self, request, *args, **kwargs):
         params = split_commas(request.query_params, ["type", "kind"])
@@ -317,10 +379,12 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
             filtersets, _errors = unified.type_filtersets(params, querysets=querysets)
             founds = {name: fs.found() for name, fs in filtersets.items()}
         ordering = query.validated_data.get("ordering", "")
-        results = unified.Capped(
-            unified.results(filtersets, ordering, founds, params.get("q", ""))
+        results = depth.Capped(
+            unified.results(
+                filtersets, ordering, founds, params.get("q", ""), reading.facet_names
+            )
         )
-        self.check_depth(results)
+        self.paginator.refuse_past_cap(request, results)
         page = self.paginate_queryset(results)
         hits = [(record, getattr(record, "search_rank", 0)) for record in page]
         response = self.get_paginated_response(
@@ -328,20 +392,10 @@ class SearchViewSet(ReadOnlyMixin, viewsets.GenericViewSet):
         )
         notices = [notice["text"] for notice in reading.notices]
         if results.cut:
-            notices.append(unified.cap_message(results.total))
+            notices.append(depth.cap_message(results.total))
         response.data["interpreted"] = reading.as_json()
         response.data["notices"] = notices
         return response
-
-    def check_depth(self, results):
-        """Refuse a page past the cap, naming `page`, rather than a bare 404."""
-        number = str(self.request.query_params.get("page", "1")).strip()
-        size = self.paginator.get_page_size(self.request)
-        if number.isdigit() and int(number) > 1 and size:
-            if (int(number) - 1) * size >= results.limit and results.cut:
-                raise exceptions.ValidationError(
-                    {"page": [unified.cap_message(results.total)]}
-                )
 
 
 # URLs --------------------------------------------------------------------------------
@@ -384,7 +438,9 @@ international working mechanisms they run.
   throttled (429 with `Retry-After`): anonymous ones per address, signed-in ones per
   user, and writes, allowed or refused, by a lower rate of their own.
 - **Lists** are paged (`page`, `page_size` up to 100) with `count`, `next` and
-  `previous`; `facets=1` adds facet counts; `format=csv` gives one row per record
+  `previous`, through their first 10,000 results (the search: 1,000; a page past
+  that is a 400 naming `page`: filter to go further); `facets=1` adds facet
+  counts; `format=csv` gives one row per record
   (pages of up to 10,000 rows, with `Link` and `X-Total-Count`).
 - **Filters** mean what they mean on the pages. Repeat a parameter or separate values
   by commas for any of several: `country=IT&country=FI` or `country=IT,FI`. A bad

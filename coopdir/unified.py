@@ -14,11 +14,11 @@ from mechanisms.filters import MechanismFilter
 from mechanisms.models import Mechanism
 from organisations.filters import OrganisationFilter
 from organisations.listing import FACET_LABELS, url_with
-from organisations.models import Organisation
+from organisations.models import Organisation, SectorTree
 from organisations.regions import Region
 
 from .search import text, understanding
-from .search.found import Merged
+from .search.found import Merged, memo
 
 TYPES = {"organisation": (Organisation, OrganisationFilter)}
 TYPES["mechanism"] = (Mechanism, MechanismFilter)
@@ -28,9 +28,6 @@ ORDERINGS = ("name", "-name", "founded", "-founded", "updated", "-updated")
 # Relevance re-ranks its first results by how well the names hold the words: a
 # page or so, so that the work stays bounded by the page.
 RERANK = 30
-# Every order costs its offset (relevance too): past this many results a search is
-# asked to be narrowed rather than paged further, as GitHub and Google do.
-MAX_RESULTS = 1000
 
 
 def published():
@@ -85,18 +82,20 @@ def unknown_choices(params):
     return unknown
 
 
-def results(filtersets, ordering="", founds=None, query=""):
+def results(filtersets, ordering="", founds=None, query="", named=()):
     """Return the results of the filtersets as one sliceable list: best first, or
     in ordering (one of ORDERINGS), each type read only as deep as a page needs.
 
     founds: {type: filterset.found()}, when the caller has them; query: the
-    words searched, which relevance re-ranks its first results by.
+    words searched, which relevance re-ranks its first results by; named: the
+    names of the filters read from the query (Reading.facet_names), which rank
+    the names holding them first.
     """
     if founds is None:
         founds = {name: fs.found() for name, fs in filtersets.items()}
     if not ordering:
         merged = Merged(founds.values())
-        return Reranked(merged, query) if query else merged
+        return Reranked(merged, query, named) if query else merged
     return Ordered(filtersets, ordering, founds)
 
 
@@ -104,12 +103,16 @@ class Reranked:
     """Relevance order with its first RERANK results re-ranked among themselves:
     within a rank tier, names holding the query's words whole first ("cooperative"
     before "cooperatives"), then records in a country the query names ("Italy":
-    the Italian bodies before those that mention Italy), then by name."""
+    the Italian bodies before those that mention Italy), then by name. Before
+    all, names holding a sector or region the query named ("housing
+    cooperatives": the housing organisation before the ICA, whose name holds
+    "cooperative" and which is in every sector)."""
 
-    def __init__(self, merged, query):
+    def __init__(self, merged, query, named=()):
         self.merged, self.query = merged, query
         self.terms = merged.terms
         self.words = set(text.tokens(query))
+        self.named = [set(text.tokens(name)) for name in named]
         self.countries = set(understanding.find_countries(query.split())[0])
 
     @property
@@ -127,6 +130,7 @@ class Reranked:
         codes = {row.country.code for row in getattr(record, "page_countries", [])}
         codes.add(getattr(getattr(record, "hq_country", None), "code", None))
         return (
+            -sum(bool(words) and words <= names for words in self.named),
             -getattr(record, "search_rank", 0),
             -len(self.words & names),
             not (self.countries & codes),
@@ -192,46 +196,6 @@ class Ordered:
         return list(merged)[key]
 
 
-class Capped:
-    """A list of results cut at MAX_RESULTS, knowing whether it was cut."""
-
-    def __init__(self, results, limit=None):
-        self.results = results
-        self.limit = MAX_RESULTS if limit is None else limit
-        self.terms = getattr(results, "terms", None)
-        self.total = None
-
-    @property
-    def approximate(self):
-        return getattr(self.results, "approximate", False)
-
-    def count(self):
-        if self.total is None:
-            self.total = self.results.count()
-        return min(self.total, self.limit)
-
-    def __len__(self):
-        return self.count()
-
-    @property
-    def cut(self):
-        self.count()
-        return self.total > self.limit
-
-    def __getitem__(self, key):
-        if isinstance(key, slice):
-            stop = self.limit if key.stop is None else min(key.stop, self.limit)
-            return self.results[slice(key.start, stop, key.step)]
-        return self.results[key]
-
-
-def cap_message(total):
-    return _(
-        "Only the first %(limit)s of %(total)s results can be paged through: "
-        "add words or filters to narrow the search."
-    ) % {"limit": f"{MAX_RESULTS:,}", "total": f"{total:,}"}
-
-
 # Understanding and relaxing a query --------------------------------------------------
 
 # Relaxing tries the parts of a query's words, largest first: a few words at most.
@@ -248,6 +212,9 @@ class Reading:
     countries: list = field(default_factory=list)
     country_words: list = field(default_factory=list)
     regions: list = field(default_factory=list)
+    sectors: list = field(default_factory=list)
+    # The names of the regions and sectors read from the query (they rank names).
+    facet_names: list = field(default_factory=list)
     corrected: str = ""
     relaxed: str | None = None  # the words searched when all together found nothing
     dropped_filters: bool = False
@@ -260,6 +227,7 @@ class Reading:
             "country": self.countries,
             "country_words": self.country_words,
             "region": self.regions,
+            "sector": self.sectors,
             "corrected": self.corrected,
             "relaxed": self.relaxed,
         }
@@ -305,35 +273,88 @@ def understand(params, literal=False):
 
 
 def facet_keys():
-    """Return {text.key(name): (facet, value)} of the regions, in English and
-    Chinese. Sectors are not read so: on the judged set (docs/relevance.md) a
-    sector filter ranked the ICA above its health organisation for "health
-    cooperatives", the word "health" no longer ranking the names that hold it."""
+    """Return {text.key(name): (facet, value)} of the regions and sectors, English
+    and Chinese names, kept for this version of the index (it holds the sectors)."""
+    return memo(("facet-keys",), _facet_keys)
+
+
+def _facet_keys():
     keys = {}
     for language in ("en", "zh-hans"):
         with translation.override(language):
             for value, label in Region.choices:
                 keys.setdefault(text.key(str(label)), ("region", value))
+    for sector in SectorTree.current().sectors:
+        for name in sector_forms(sector.name) + [sector.name_zh]:
+            if name:
+                keys.setdefault(text.key(name), ("sector", sector.slug))
     return keys
 
 
+def sector_forms(name):
+    """Return the forms a sector's name is typed in: as is, as the query's words
+    reach read_facet_words (plurals by their stem: "fisheries"), and a one-word
+    name's adjective ("agricultural", "technological")."""
+    words = name.split()
+    forms = [name, " ".join(understanding.stem(word) for word in words)]
+    if len(words) == 1:
+        folded = text.fold(name)
+        if folded.endswith(("e", "ion")):
+            forms.append(folded.removesuffix("e") + "al")
+        elif folded.endswith("y"):
+            forms.append(folded[:-1] + "ical")
+    return forms
+
+
+FACET_NAMES = {
+    "region": lambda value: str(Region(value).label),
+    "sector": lambda value: str(SectorTree.current().by_slug[value].label),
+}
+
+
+def facet_names(facet, value):
+    """Return a region's or sector's names in English and Chinese; a sector's
+    sub-sectors' too, as its filter finds them ("financial services": banking)."""
+    if facet == "region":
+        values = [value]
+    else:
+        tree = SectorTree.current()
+        below = tree.descendants(tree.by_slug[value].pk)
+        values = [value, *sorted(tree.by_pk[pk].slug for pk in below)]
+    names = []
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            names += [FACET_NAMES[facet](each) for each in values]
+    return list(dict.fromkeys(names))
+
+
 def read_facet_words(params, reading, before):
-    """Make the region words of params' query filters, as countries are, when
-    other words remain and no record's names hold them all."""
+    """Make the region and sector words of params' query filters, as countries
+    are, when other words remain, no record's names hold them all, and no run of
+    them is a record's exact name."""
     words = params["q"].split()
     found, named, rest = understanding.find_phrases(words, facet_keys())
     models = [model for model, _f in TYPES.values()]
-    if not found or not rest or understanding.names_hold(words, models):
+    if (
+        not found
+        or not rest
+        or understanding.names_hold(words, models)
+        or understanding.names_a_record(words, named, models)
+    ):
         return
-    labels = {"region": FACET_LABELS["region"]}
     for facet, value in found:
         params.setlist(facet, list(dict.fromkeys([*params.getlist(facet), value])))
         getattr(reading, f"{facet}s").append(value)
-    for phrase, (facet, _value) in zip(named, found, strict=False):
+    for phrase, (facet, value) in zip(named, found, strict=False):
+        reading.facet_names += facet_names(facet, value)
         reading.notices.append(
             {
-                "text": _("“%(words)s” is read as the %(facet)s filter.")
-                % {"words": phrase, "facet": str(labels[facet]).lower()},
+                "text": _("“%(words)s” is read as the %(facet)s filter: %(name)s.")
+                % {
+                    "words": phrase,
+                    "facet": str(FACET_LABELS[facet]).lower(),
+                    "name": FACET_NAMES[facet](value),
+                },
                 "link_text": _("Search the words instead"),
                 "url": url_with(before, literal="1"),
             }

@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from . import api, views
+from . import api, feeds, views
 from .sitemaps import SITEMAPS
 
 sector_patterns = (
     [
         path("", views.sector_list, name="list"),
         path("<slug:slug>/", views.sector_detail, name="detail"),
+        path("<slug:slug>/feed/", feeds.sector_feed, name="feed"),
     ],
     "sectors",
 )
@@ -17,6 +18,7 @@ country_patterns = (
     [
         path("", views.country_list, name="list"),
         path("<str:code>/", views.country_detail, name="detail"),
+        path("<str:code>/feed/", feeds.country_feed, name="feed"),
     ],
     "countries",
 )
@@ -42,6 +44,7 @@ urlpatterns += i18n_patterns(
     path("organisations/", include("organisations.urls")),
     path("mechanisms/", include("mechanisms.urls")),
     path("search/", views.search_page, name="search"),
+    path("feed/", feeds.directory_feed, name="feed"),
     path("sectors/", include(sector_patterns)),
     path("countries/", include(country_patterns)),
     prefix_default_language=False,

@@ -27,6 +27,7 @@ from organisations.listing import (
     FACET_LABELS,
     PAGE_SIZE,
     clean_params,
+    data_links,
     facet_groups,
     label_language,
     listing_context,
@@ -37,6 +38,7 @@ from organisations.regions import REGION_BY_COUNTRY, Region
 from organisations.views import follows_old_slugs
 
 from . import search, unified
+from .search import depth
 from .search.facets import totals as facet_totals
 from .throttling import rate_limited
 from .unified import TYPES, type_filtersets
@@ -217,12 +219,14 @@ def search_page(request):
         searched = relaxed
         filtersets, _errors = type_filtersets(searched)
         founds = {name: fs.found() for name, fs in filtersets.items()}
-    records = unified.Capped(
-        unified.results(filtersets, ordering, founds, searched.get("q", ""))
+    records = depth.Capped(
+        unified.results(
+            filtersets, ordering, founds, searched.get("q", ""), reading.facet_names
+        )
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     if records.cut and not page.has_next():
-        messages.append(unified.cap_message(records.total))
+        messages.append(depth.cap_message(records.total))
     labels = {
         ("kind", value): str(label)
         for model, _f in TYPES.values()
@@ -242,6 +246,14 @@ def search_page(request):
     # The heading names the words the results were found by, not those that found
     # nothing (the box keeps them as typed).
     context["relaxed"] = bool(relaxed)
+    # The API search reads the same parameters the same way (understanding, relaxing).
+    keys = ["q", "type", "kind", "literal", "ordering", *sorted(unified.FILTER_NAMES)]
+    context["downloads"] = [
+        {
+            "title": _("These results"),
+            "links": data_links(reverse("api:search-list"), params, keys, csv=False),
+        }
+    ]
     context["relaxed_query"] = searched.get("q", "")
     # Taking the words as typed holds for this search, not the next one typed.
     context["hidden_filters"] = [
@@ -302,6 +314,30 @@ def headquarters_counts():
     return counts
 
 
+def facet_downloads(api_url, facet, value):
+    """Return the downloads of a country's or a sector's page: its counts, and its
+    organisations and mechanisms as the lists filtered by it give them."""
+    params = QueryDict(mutable=True)
+    params[facet] = value
+    return [
+        {"title": _("Its counts"), "links": data_links(api_url, csv=False)},
+        {
+            "title": _("Its organisations"),
+            "links": data_links(reverse("api:organisation-list"), params, [facet]),
+        },
+        {
+            "title": _("Its mechanisms"),
+            "links": data_links(reverse("api:mechanism-list"), params, [facet]),
+        },
+    ]
+
+
+def every_row(api_name):
+    return [
+        {"title": _("This list"), "links": data_links(reverse(api_name), csv=False)}
+    ]
+
+
 def country_list(request):
     regions = country_table()
     # The map counts what the home's does: organisations and mechanisms.
@@ -318,7 +354,11 @@ def country_list(request):
         ),
         key=lambda row: (-row["count"], row["label"]),
     )
-    context = {"regions": regions, "by_country": by_country}
+    context = {
+        "regions": regions,
+        "by_country": by_country,
+        "downloads": every_row("api:country-list"),
+    }
     return render(request, "coopdir/country_list.html", context)
 
 
@@ -386,6 +426,9 @@ def country_detail(request, code):
         ),
         "all_organisations_url": f"{reverse('organisations:list')}?country={code}",
         "partners": partner_rows(code, by_sector, involved),
+        "downloads": facet_downloads(
+            reverse("api:country-detail", args=[code]), "country", code
+        ),
     }
     return render(request, "coopdir/country_detail.html", context)
 
@@ -451,7 +494,8 @@ def sector_list(request):
     for sector in sectors:
         by_parent.setdefault(sector.parent_id, []).append(sector)
     tree = [(top, by_parent.get(top.pk, [])) for top in by_parent.get(None, [])]
-    return render(request, "coopdir/sector_list.html", {"tree": tree})
+    context = {"tree": tree, "downloads": every_row("api:sector-list")}
+    return render(request, "coopdir/sector_list.html", context)
 
 
 @rate_limited()
@@ -486,6 +530,9 @@ def sector_detail(request, slug):
                     reverse("mechanisms:list") + query,
                 ),
             ]
+        ),
+        "downloads": facet_downloads(
+            reverse("api:sector-detail", args=[sector.slug]), "sector", sector.slug
         ),
     }
     return render(request, "coopdir/sector_detail.html", context)

@@ -4,6 +4,7 @@ from itertools import groupby
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopdir.throttling import filtered, rate_limited
@@ -24,6 +25,7 @@ from organisations.views import (
     json_ld_base,
     json_ld_ref,
     numbered_sources,
+    record_downloads,
     repeats,
     visible,
 )
@@ -39,7 +41,9 @@ def mechanism_list(request):
     listing = Listing(
         request, MechanismFilter, Mechanism.objects.published().for_list(), FACETS
     )
-    context = listing.context(request, sort_options(listing.params))
+    context = listing.context(
+        request, sort_options(listing.params), reverse("api:mechanism-list")
+    )
     return render(request, "mechanisms/list.html", context)
 
 
@@ -195,5 +199,6 @@ def mechanism_detail(request, slug):
         else mechanism.origin,
         "sources": numbered_sources(mechanism.sources.all(), figures),
         "json_ld": mechanism_json_ld(request, mechanism, children, participants),
+        "downloads": record_downloads("api:mechanism-detail", mechanism),
     }
     return render(request, "mechanisms/detail.html", context)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from coopdir import search
+from coopdir.search.depth import Capped, cap_message
 
 from .models import SectorTree
 from .regions import Region
@@ -193,13 +194,23 @@ class Listing:
         self.approximate = counts.approximate or self.results.approximate
         return counts
 
-    def context(self, request, sorts):
-        page = Paginator(self.results, PAGE_SIZE).get_page(request.GET.get("page"))
+    def context(self, request, sorts, api_url=None):
+        """Return the page's context; api_url: the API list the page's records are
+        downloaded from, with the same filters."""
+        records = Capped(self.results)
+        # Past the cap the last page it allows, saying why: no read deeper than it.
+        page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        if records.cut and not page.has_next():
+            self.messages.append(cap_message(records.total))
         groups = facet_groups(
             self.params, self.facet_counts(), self.facets, self.labels
         )
         context = listing_context(self.params, page, groups, self.messages, sorts)
+        context["result_count"] = records.total
         context["approximate"] = self.approximate
+        if api_url:
+            links = data_links(api_url, self.params, self.filterset.filters)
+            context["downloads"] = [{"title": _("These results"), "links": links}]
         return context
 
 
@@ -286,3 +297,28 @@ def canonical_query(params):
     """Return the filters that define a result set, without view choices."""
     query = url_with(params, ordering=None, page=None)
     return "" if query == "?" else query
+
+
+def data_links(api_url, params=None, keys=(), csv=True):
+    """Return [{label, url, type}]: the API's answer to the page, as JSON (and CSV).
+
+    Only the parameters in keys are carried (the page's own, such as `page`, mean
+    nothing there), each with every value the page has, so the download holds the
+    records the page lists.
+    """
+    kept = QueryDict(mutable=True)
+    for key in keys:
+        if params is not None and params.getlist(key):
+            kept.setlist(key, params.getlist(key))
+    query = kept.urlencode()
+    joined = f"{api_url}?{query}&" if query else f"{api_url}?"
+    links = [
+        {
+            "label": "JSON",
+            "url": f"{api_url}?{query}" if query else api_url,
+            "type": "application/json",
+        }
+    ]
+    if csv:
+        links.append({"label": "CSV", "url": f"{joined}format=csv", "type": "text/csv"})
+    return links

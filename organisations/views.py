@@ -6,6 +6,7 @@ from itertools import groupby
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopdir.throttling import filtered, rate_limited
@@ -25,7 +26,9 @@ def organisation_list(request):
         Organisation.objects.published().for_list(),
         ("country", "region", "sector", "kind"),
     )
-    context = listing.context(request, sort_options(listing.params))
+    context = listing.context(
+        request, sort_options(listing.params), reverse("api:organisation-list")
+    )
     return render(request, "organisations/list.html", context)
 
 
@@ -59,6 +62,25 @@ def repeats(text, summary):
         return " ".join((value or "").casefold().rstrip(" .;").split())
 
     return bool(plain(text)) and plain(text) in plain(summary)
+
+
+def record_downloads(api_name, record):
+    """Return the downloads of an entity page: the record in the API, as JSON and
+    as schema.org JSON-LD."""
+    url = reverse(api_name, args=[record.slug])
+    return [
+        {
+            "title": _("This record"),
+            "links": [
+                {"label": "JSON", "url": url, "type": "application/json"},
+                {
+                    "label": "JSON-LD",
+                    "url": f"{url}?format=jsonld",
+                    "type": "application/ld+json",
+                },
+            ],
+        }
+    ]
 
 
 def visible(record, user):
@@ -279,5 +301,6 @@ def organisation_detail(request, slug):
         "json_ld": organisation_json_ld(
             request, organisation, children, members, memberships
         ),
+        "downloads": record_downloads("api:organisation-detail", organisation),
     }
     return render(request, "organisations/detail.html", context)

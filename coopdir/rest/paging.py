@@ -5,6 +5,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
 from coopdir import search
+from coopdir.search.depth import cap_message
 from coopdir.search.found import EXACT_LIMIT
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
@@ -37,11 +38,27 @@ class Pagination(PageNumberPagination):
             )
         return super().paginate_queryset(queryset, request, view)
 
+    def refuse_past_cap(self, request, results):
+        """Refuse a page past the cap of results (a coopdir.search.depth.Capped),
+        naming `page`, rather than a bare 404 or a read that deep."""
+        number = str(request.query_params.get(self.page_query_param, "1")).strip()
+        size = self.get_page_size(request)
+        if number.isdigit() and int(number) > 1 and size:
+            if (int(number) - 1) * size >= results.limit and results.cut:
+                raise exceptions.ValidationError(
+                    {"page": [cap_message(results.total, results.limit)]}
+                )
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
+        results = self.page.paginator.object_list
         # Past EXACT_LIMIT matches a search's count is estimated (coopdir.search.found).
-        estimate = bool(getattr(self.page.paginator.object_list, "approximate", False))
+        estimate = bool(getattr(results, "approximate", False))
+        # A capped list pages through its first results but counts them all.
+        total = getattr(results, "total", None)
         if self.request.accepted_renderer.format != "csv":
+            if total is not None:
+                response.data["count"] = total
             response.data["count_is_estimate"] = estimate
         else:
             response["X-Total-Count-Is-Estimate"] = "true" if estimate else "false"
@@ -55,7 +72,9 @@ class Pagination(PageNumberPagination):
             ]
             if links:
                 response["Link"] = ", ".join(links)
-            response["X-Total-Count"] = str(self.page.paginator.count)
+            response["X-Total-Count"] = str(
+                self.page.paginator.count if total is None else total
+            )
         return response
 
     def get_paginated_response_schema(self, schema):

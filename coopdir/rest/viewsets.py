@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from coopdir.search import engine
+from coopdir.search.depth import Capped
 from coopdir.search.found import Found
 from coopdir.throttling import ThrottleFirstMixin
 from organisations.history import ensure_baseline
@@ -36,6 +37,9 @@ from .paging import Pagination, wants_facets
 from .review import PublishedNeedsPublisher
 
 SLUG = re.compile(r"[-\w]+")
+# How deep an API list pages (one CSV page): every order costs its offset, so a
+# client past it is asked to filter, as the pages ask past their own cap.
+LIST_MAX_RESULTS = 10_000
 
 
 def version_stamp():
@@ -192,7 +196,9 @@ class EntityViewSetMixin(
         not_modified = not_modified_or_none(request, etag, stamp["last"])
         if not_modified is not None:
             return not_modified
-        page = self.paginate_queryset(found)
+        results = Capped(found, limit=LIST_MAX_RESULTS)
+        self.paginator.refuse_past_cap(request, results)
+        page = self.paginate_queryset(results)
         serializer = self.get_serializer(page, many=True)
         response = self.get_paginated_response(serializer.data)
         if show_facets:

@@ -7,10 +7,12 @@ import nh3
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django_countries import countries
 
 register = template.Library()
 
@@ -142,3 +144,39 @@ def sector_html(sector):
 def as_typed(value):
     """What a visitor typed, shown back: in no known language, not to translate."""
     return format_html('<span translate="no">{}</span>', value)
+
+
+@register.inclusion_tag("includes/feed_links.html")
+def feed_links(groups=(), country="", sector=None):
+    """Return the Atom feeds a page offers, for <link rel="alternate"> in its head:
+    the directory's, and those of the country and sector it shows (sector: a
+    Sector) or is filtered by (groups: its facet groups, selected values labelled
+    already, so that the head asks the database nothing)."""
+    named = {"country": {}, "sector": {}}
+    if country and country in countries:
+        named["country"][country] = countries.name(country)
+    if sector is not None:
+        named["sector"][sector.slug] = sector.label
+    for group in groups or ():
+        if group["name"] in named:
+            for value in group["values"]:
+                if value["selected"]:
+                    named[group["name"]].setdefault(value["value"], value["label"])
+    feeds = [{"title": _("coopdir: new and updated records"), "url": reverse("feed")}]
+    for code, name in named["country"].items():
+        feeds.append(
+            {
+                "title": _("New and updated records in %(country)s")
+                % {"country": name},
+                "url": reverse("countries:feed", args=[code.upper()]),
+            }
+        )
+    for slug, label in named["sector"].items():
+        feeds.append(
+            {
+                "title": _("New and updated records in the sector %(sector)s")
+                % {"sector": label},
+                "url": reverse("sectors:feed", args=[slug]),
+            }
+        )
+    return {"feeds": feeds}

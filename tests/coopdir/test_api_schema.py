@@ -190,3 +190,19 @@ def test_the_records_it_holds_keep_to_the_schema(api_schema):
         case = operation.Case(path_parameters=path_parameters, query=query)
         response = case.call_and_validate(checks=CHECKS)
         assert response.status_code == 200, (path, query)
+
+
+def test_the_schema_describes_what_the_search_understood(openapi):
+    search = openapi["paths"]["/api/v1/search/"]["get"]
+    names = {parameter["name"] for parameter in search["parameters"]}
+    assert {"q", "type", "kind", "literal", "ordering", "country", "sector"} <= names
+    ref = search["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    body = openapi["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    assert {"interpreted", "notices", "results"} <= set(body["required"])
+    interpreted = body["properties"]["interpreted"]
+    answer = APIClient().get("/api/v1/search/", {"q": "cooperative Italy"}).json()
+    # Every field the API answers is described, and every described one answered.
+    assert set(interpreted["properties"]) == set(answer["interpreted"])
+    assert set(interpreted["required"]) == set(answer["interpreted"])
+    assert body["properties"]["notices"]["items"] == {"type": "string"}
+    assert all(isinstance(notice, str) for notice in answer["notices"])

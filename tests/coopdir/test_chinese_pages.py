@@ -151,6 +151,9 @@ WORKING_NOTES = [
     "does not say whether it is a committee",
     "names no member state",
     "does not name them) to",
+    "the source does not name them",
+    "The source calls him",
+    "read literally",
 ]
 
 

@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from coopdir import unified, views
+from coopdir import views
+from coopdir.search import depth
 from organisations.models import Organisation
 from tests.factories import MechanismFactory, OrganisationFactory, SectorFactory
 
@@ -102,7 +103,7 @@ def test_an_ordered_search_reads_only_a_page_of_records(client, path):
 
 
 def test_the_api_search_stops_at_the_cap_naming_the_page(api, monkeypatch):
-    monkeypatch.setattr(unified, "MAX_RESULTS", 4)
+    monkeypatch.setattr(depth, "MAX_RESULTS", 4)
     for n in range(6):
         OrganisationFactory(name=f"Trade {n}")
     first = api.get("/api/v1/search/", {"q": "trade", "page_size": 2})
@@ -116,7 +117,7 @@ def test_the_api_search_stops_at_the_cap_naming_the_page(api, monkeypatch):
 
 
 def test_the_search_page_says_where_paging_stops(client, monkeypatch):
-    monkeypatch.setattr(unified, "MAX_RESULTS", 10)
+    monkeypatch.setattr(depth, "MAX_RESULTS", 10)
     monkeypatch.setattr(views, "PAGE_SIZE", 5)
     for n in range(12):
         OrganisationFactory(name=f"Body {n:02} trade")
