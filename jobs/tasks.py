@@ -1,0 +1,88 @@
+"""The one task the queue runs: a Job, done by the admin of the records it is about.
+
+The work itself belongs to the record's ModelAdmin (its `run_job(job, request)`), which
+already knows its resources, formats and review rules; this layer imports no app.
+"""
+
+import logging
+
+from django.contrib import admin
+from django.contrib.messages import constants
+from django.http import QueryDict
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """A job that may not go on, with the reason staff read on its page."""
+
+
+class Collected(list):
+    """The admin's messages of a job, kept as (level tag, text) in its report."""
+
+    def add(self, level, message, extra_tags=""):
+        self.append([constants.DEFAULT_TAGS.get(level, "info"), str(message)])
+
+
+class JobRequest:
+    """What the admin's methods read of a request, for the work a job does.
+
+    The person who started the job is its user: permissions, the review step, the
+    history and the admin log all see them, in the worker as on the page.
+    """
+
+    method = "POST"
+
+    def __init__(self, user, language="en"):
+        self.user = user
+        self.LANGUAGE_CODE = language
+        self.GET = QueryDict()
+        self.POST = QueryDict()
+        self.META = {"REMOTE_ADDR": "127.0.0.1"}
+        self.COOKIES = {}
+        self._messages = Collected()
+
+    def build_absolute_uri(self, location=""):
+        return location
+
+    def get_full_path(self):
+        return ""
+
+
+def enqueue(job):
+    """Queue job (saved in the caller's transaction: both are written or neither)."""
+    run_job.enqueue(job.pk)
+
+
+@task()
+def run_job(job_id):
+    # Claimed once: a job the queue hands out twice is not run twice.
+    claimed = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return
+    job = Job.objects.select_related("content_type", "created_by").get(pk=job_id)
+    request = JobRequest(job.created_by, job.options.get("language", "en"))
+    model = job.content_type.model_class()
+    try:
+        with translation.override(request.LANGUAGE_CODE):
+            admin.site.get_model_admin(model).run_job(job, request)
+        job.state = Job.State.DONE
+    except Refused as refusal:
+        job.state, job.error = Job.State.FAILED, str(refusal)
+    except Exception as error:
+        # Kept on the job's page; the traceback goes to the worker's log.
+        logger.exception("job %s failed", job_id)
+        job.state = Job.State.FAILED
+        job.error = _("The job stopped on an error: %(error)s") % {
+            "error": f"{type(error).__name__}: {error}"[:500]
+        }
+    job.report.setdefault("messages", []).extend(request._messages)
+    job.finished_at = timezone.now()
+    job.save()
