@@ -9,6 +9,7 @@ at the first batch that differs from what the dry run found.
 """
 
 import hashlib
+import time
 from itertools import count
 from types import SimpleNamespace
 
@@ -30,6 +31,10 @@ from .resources import IMPORT_BATCH_ROWS, batch_digests
 JOB_INLINE_RECORDS = 200
 # Rows between two progress reports of an import.
 PROGRESS_EVERY = 25
+# A pause after each committed batch, so that a save waiting for SQLite's write lock
+# gets it (a waiter retries every 100 ms at most; batches back to back starved the
+# admin's own session writes past the 60 s busy timeout during the SSE import).
+BATCH_PAUSE = 0.2
 
 
 def _text(value):
@@ -220,7 +225,7 @@ class JobsMixin:
         resource = self.choose_import_resource_class(chosen, request)(
             **self.get_import_resource_kwargs(request, form=chosen)
         )
-        self._count_rows(resource, job)
+        self._count_rows(resource, job, pause=not dry_run)
         result = resource.import_data(
             dataset,
             dry_run=dry_run,
@@ -234,9 +239,10 @@ class JobsMixin:
         job.done = len(result.rows)
         return result
 
-    def _count_rows(self, resource, job):
-        """Report progress every PROGRESS_EVERY rows, around the resource's own
-        import_row (the rows are read and written as the resource does)."""
+    def _count_rows(self, resource, job, pause):
+        """Report progress every PROGRESS_EVERY rows, and pause after each batch if
+        pause, around the resource's own import_row (which reads and writes the
+        rows, committing a batch every IMPORT_BATCH_ROWS)."""
         import_row, numbers = resource.import_row, count(1)
 
         def counted(*args, **kwargs):
@@ -244,6 +250,8 @@ class JobsMixin:
             number = next(numbers)
             if number % PROGRESS_EVERY == 0:
                 job.set_progress(number)
+            if pause and number % IMPORT_BATCH_ROWS == 0:
+                time.sleep(BATCH_PAUSE)
             return row_result
 
         resource.import_row = counted
@@ -289,6 +297,7 @@ class JobsMixin:
                 )
             job.done = start_at + len(batch)
             job.set_progress(job.done)
+            time.sleep(BATCH_PAUSE)
         self._status_messages(request, changed, len(pks) - changed, done)
 
     def run_export_job(self, job, request):

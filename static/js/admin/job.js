@@ -13,6 +13,9 @@
   function show(job) {
     state.textContent = job.state_label;
     state.className = `job-state job-${job.state}`;
+    document.querySelectorAll("[data-job-when]").forEach((text) => {
+      text.hidden = text.dataset.jobWhen !== job.state;
+    });
     bar.max = job.total || 1;
     bar.value = job.done;
     if (count && numbers.length === 2) {
