@@ -5,9 +5,15 @@ already knows its resources, formats and review rules; this layer imports no app
 """
 
 import logging
+import os
+import sqlite3
+import tempfile
+from contextlib import closing, contextmanager
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.messages import constants
+from django.db import connections
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -52,6 +58,42 @@ class JobRequest:
 
     def get_full_path(self):
         return ""
+
+
+@contextmanager
+def sqlite_copy():
+    """Run the block against a copy of the SQLite database, then drop the copy.
+
+    A dry run writes every row and rolls them all back at its end: on the database
+    itself it would hold SQLite's write lock throughout, and every save by someone
+    else would wait for it (failing past the 60 s busy timeout). On the copy it holds
+    none; the import then checks each batch against what the dry run found. Elsewhere
+    (PostgreSQL, or a caller already in a transaction, as tests are) it runs as is.
+    """
+    connection = connections["default"]
+    name = str(connection.settings_dict["NAME"])
+    if (
+        connection.vendor != "sqlite"
+        or connection.in_atomic_block
+        or connection.is_in_memory_db()
+    ):
+        yield
+        return
+    folder = settings.JOBS_DIR / "copies"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, copy = tempfile.mkstemp(suffix=".sqlite3", dir=folder)
+    os.close(fd)
+    try:
+        connection.ensure_connection()
+        with closing(sqlite3.connect(copy)) as target:
+            connection.connection.backup(target)
+        connection.close()
+        connection.settings_dict["NAME"] = copy
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        os.unlink(copy)
 
 
 def enqueue(job):

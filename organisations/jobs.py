@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from jobs.admin import file_changed, start, started
 from jobs.models import Job
-from jobs.tasks import Refused
+from jobs.tasks import Refused, sqlite_copy
 
 from .resources import IMPORT_BATCH_ROWS, batch_digests
 
@@ -257,7 +257,8 @@ class JobsMixin:
         resource.import_row = counted
 
     def run_dry_run_job(self, job, request):
-        result = self._import(job, request, dry_run=True)
+        with sqlite_copy():  # SQLite: other saves do not wait for the dry run
+            result = self._import(job, request, dry_run=True)
         job.report["digests"] = batch_digests(result)
 
     def run_import_job(self, job, request):
