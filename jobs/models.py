@@ -89,7 +89,11 @@ class Job(models.Model):
     )
     options = models.JSONField(_("options"), default=dict, blank=True)
     upload = models.FileField(
-        _("file read"), storage=job_storage, upload_to="uploads/%Y/%m/", blank=True
+        _("file read"),
+        storage=job_storage,
+        upload_to="uploads/%Y/%m/",
+        max_length=300,
+        blank=True,
     )
     upload_name = models.CharField(_("file name"), max_length=255, blank=True)
     upload_sha256 = models.CharField(_("file fingerprint"), max_length=64, blank=True)
@@ -97,7 +101,11 @@ class Job(models.Model):
     done = models.PositiveIntegerField(_("rows done"), default=0)
     report = models.JSONField(_("report"), default=dict, blank=True)
     output = models.FileField(
-        _("result file"), storage=job_storage, upload_to="results/%Y/%m/", blank=True
+        _("result file"),
+        storage=job_storage,
+        upload_to="results/%Y/%m/",
+        max_length=300,
+        blank=True,
     )
     output_name = models.CharField(_("result file name"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)

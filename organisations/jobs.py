@@ -135,7 +135,8 @@ class JobsMixin:
             request,
             self.model,
             Job.Kind.DRY_RUN,
-            upload=ContentFile(data, name=upload.name),
+            # The stored name keeps the file's end (its extension) within the field.
+            upload=ContentFile(data, name=upload.name[-200:]),
             upload_name=upload.name[:255],
             upload_sha256=hashlib.sha256(data).hexdigest(),
             total=len(dataset),

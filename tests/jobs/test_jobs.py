@@ -85,6 +85,14 @@ def test_a_finished_jobs_page_has_no_script_and_shows_what_it_found(staff):
     assert (status["finished"], status["done"]) == (True, 3)
 
 
+def test_a_file_with_a_long_name_is_kept_under_its_name(staff):
+    name = "x" * 250 + ".csv"
+    job = dry_run(staff, csv_bytes(ten_rows()[:1]), name=name).context["job"]
+    assert job.state == Job.State.DONE
+    assert job.upload.name.endswith("xxx.csv")
+    assert job.upload_name == name[:255]
+
+
 def test_the_dry_runs_report_and_rejects_download_as_csv(staff):
     rows = ten_rows()[:3]
     rows[2]["country"] = "Atlantis"
