@@ -302,7 +302,29 @@ class JobsMixin:
             time.sleep(BATCH_PAUSE)
         self._status_messages(request, changed, len(pks) - changed, done)
 
+    def choose_export_resource_class(self, form, request):
+        resource_class = super().choose_export_resource_class(form, request)
+        job = getattr(request, "job", None)
+        if job is None:
+            return resource_class
+        # In a job: the resource's own export, counted for the job's page.
+        numbers = count(1)
+
+        def export_resource(resource, *args, **kwargs):
+            row = resource_class.export_resource(resource, *args, **kwargs)
+            number = next(numbers)
+            if number % PROGRESS_EVERY == 0:
+                job.set_progress(number)
+            return row
+
+        return type(
+            resource_class.__name__,
+            (resource_class,),
+            {"export_resource": export_resource},
+        )
+
     def run_export_job(self, job, request):
+        request.job = job
         formats = self.get_export_formats()
         form = self.get_export_form_class()(
             formats,

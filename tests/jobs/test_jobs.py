@@ -15,7 +15,7 @@ from jobs.models import Job
 from jobs.tasks import run_job
 from organisations import jobs as organisation_jobs
 from organisations.models import Organisation, Status
-from tests.coopdir.test_import import csv_bytes, dry_run, ten_rows
+from tests.coopdir.test_import import confirm, csv_bytes, dry_run, ten_rows
 from tests.factories import OrganisationFactory, SectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,16 @@ def test_a_finished_jobs_page_has_no_script_and_shows_what_it_found(staff):
     assert "unknown country “Atlantis”" in text
     status = staff.get(reverse("admin:jobs_job_status", args=[job.pk])).json()
     assert (status["finished"], status["done"]) == (True, 3)
+
+
+def test_an_import_reports_its_rows_as_they_are_done(staff, monkeypatch):
+    monkeypatch.setattr(organisation_jobs, "PROGRESS_EVERY", 1)
+    reported = []
+    monkeypatch.setattr(Job, "set_progress", lambda job, done: reported.append(done))
+    page = dry_run(staff, csv_bytes(ten_rows()[:3]))
+    assert reported == [1, 2, 3]
+    confirm(staff, page)
+    assert reported == [1, 2, 3, 1, 2, 3]
 
 
 def test_a_file_with_a_long_name_is_kept_under_its_name(staff):
@@ -228,7 +238,12 @@ def test_a_status_job_refuses_to_publish_for_an_editor(editor):
     assert draft.status == Status.DRAFT
 
 
-def test_a_large_export_runs_as_a_job_and_its_file_downloads(staff, few_at_once):
+def test_a_large_export_runs_as_a_job_and_its_file_downloads(
+    staff, few_at_once, monkeypatch
+):
+    monkeypatch.setattr(organisation_jobs, "PROGRESS_EVERY", 1)
+    reported = []
+    monkeypatch.setattr(Job, "set_progress", lambda job, done: reported.append(done))
     for name in ("Alpha Coop", "Beta Coop", "Gamma Coop"):
         OrganisationFactory(name=name)
     page = staff.post(
@@ -248,3 +263,4 @@ def test_a_large_export_runs_as_a_job_and_its_file_downloads(staff, few_at_once)
     assert response["Content-Disposition"].startswith("attachment")
     names = sorted(r["name"] for r in read_csv(response))
     assert names == ["Alpha Coop", "Beta Coop", "Gamma Coop"]
+    assert reported == [1, 2, 3]  # rows done, as the job's page shows them
