@@ -24,11 +24,19 @@ $(LOCAL_ENV):
 
 local-env: $(LOCAL_ENV)
 
+# The background jobs' worker (imports, large exports, bulk publishes: jobs/) runs
+# beside the web server, which stays in the foreground answering on PORT; the worker
+# stops with it (Ctrl-C, or the server ending), after the job it is running if any.
+# In a make recipe a background process ignores Ctrl-C, hence the trap.
+WITH_WORKER = trap 'exit 130' INT TERM; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+  $(PY) manage.py db_worker --no-reload \
+  --verbosity $${WORKER_VERBOSITY:-1} & worker=$$!;
+
 run: setup $(LOCAL_ENV)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_seed
 	DEBUG=1 $(PY) manage.py ensure_superuser
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	export DEBUG=1; $(WITH_WORKER) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The production way on this machine: DEBUG off, gunicorn (gunicorn.conf.py),
 # WhiteNoise's compressed hashed files, JSON logs. Plain local HTTP, so no redirect
@@ -46,7 +54,7 @@ serve: setup var/secret_key
 	$(SERVE_ENV) $(PY) manage.py load_seed
 	$(SERVE_ENV) $(PY) manage.py ensure_superuser
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
-	$(SERVE_ENV) $(PY) -m gunicorn --config gunicorn.conf.py coopdir.wsgi
+	export $(SERVE_ENV); $(WITH_WORKER) $(PY) -m gunicorn --config gunicorn.conf.py coopdir.wsgi
 
 # Browser tests drive Debian's Chromium; install it when it is missing and we may.
 browser-deps:

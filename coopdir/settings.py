@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
     "organisations",
     "mechanisms",
     "coopdir",
@@ -178,6 +181,24 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs (jobs/): imports, large exports and bulk publishes run in a worker
+# (`manage.py db_worker`, started by `make run` and `make serve`). django-tasks, the
+# back-port of Django 6's Tasks framework, with its database backend: the queue is a
+# table in the project's own database, so a job and its task are written in one
+# transaction and no other service has to run (see README, "Background jobs").
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where jobs keep their files (the uploaded file, the export, the reports) and, without
+# Redis, their progress; it must be shared by the web and the worker.
+JOBS_DIR = Path(os.environ.get("JOBS_DIR", BASE_DIR / "var" / "jobs"))
+CACHES["jobs"] = (
+    {**CACHES["default"], "KEY_PREFIX": "coopdir-jobs"}
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": JOBS_DIR / "progress",
+    }
+)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -23,6 +23,7 @@ from reversion.models import Version
 from coopdir.rest.review import ReviewedAdmin, ReviewedInline
 
 from . import history, merging
+from .jobs import JobsMixin
 from .models import (
     Duty,
     KeyFigure,
@@ -281,8 +282,11 @@ class EntityForm(forms.ModelForm):
         )
 
 
-class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
-    """Shared admin of Organisation and Mechanism: workflow, concurrency, import."""
+class EntityAdmin(
+    merging.MergeAdminMixin, JobsMixin, SafeImportExportMixin, HistoryAdmin
+):
+    """Shared admin of Organisation and Mechanism: workflow, concurrency, import
+    (long imports, exports and status changes run as jobs: JobsMixin)."""
 
     form = EntityForm
     country_model = None
@@ -328,10 +332,16 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
         )
 
     def _set_status(self, request, queryset, status, allowed_from, done):
-        changed = 0
         # Read once: counted again after the change, a list filtered by status
         # (?status__exact=review) no longer holds the records just changed.
         selected = list(queryset.select_related(None).select_for_update())
+        changed = self._apply_status(request, selected, status, allowed_from, done)
+        self._status_messages(request, changed, len(selected) - changed, done)
+
+    def _apply_status(self, request, selected, status, allowed_from, done):
+        """Give status to the records of selected in allowed_from, each in its own
+        revision; return how many changed."""
+        changed = 0
         for obj in selected:
             if obj.status not in allowed_from:
                 continue
@@ -342,7 +352,9 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
                 obj.save()
             self.log_change(request, obj, done)
             changed += 1
-        skipped = len(selected) - changed
+        return changed
+
+    def _status_messages(self, request, changed, skipped, done):
         self.message_user(
             request,
             ngettext(
@@ -363,15 +375,41 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
                 messages.WARNING,
             )
 
+    def status_change(self, action):
+        """Return (status, from which statuses, message, needs publish permission)
+        of a status action by its name."""
+        return {
+            "send_for_review": (
+                Status.REVIEW,
+                [Status.DRAFT],
+                _("Sent for review:"),
+                False,
+            ),
+            "publish": (
+                Status.PUBLISHED,
+                [Status.DRAFT, Status.REVIEW],
+                _("Published:"),
+                True,
+            ),
+            "unpublish": (Status.DRAFT, [Status.PUBLISHED], _("Unpublished:"), True),
+        }[action]
+
+    def _status_action(self, request, queryset, action):
+        # Many records: a background job (organisations/jobs.py), its page shown.
+        job_page = self.status_job(request, queryset, action)
+        if job_page is not None:
+            return job_page
+        status, allowed_from, done, _publish = self.status_change(action)
+        with transaction.atomic():
+            self._set_status(request, queryset, status, allowed_from, done)
+        return None
+
     @admin.action(
         description=gettext_lazy("Send selected drafts for review"),
         permissions=["change"],
     )
     def send_for_review(self, request, queryset):
-        with transaction.atomic():
-            self._set_status(
-                request, queryset, Status.REVIEW, [Status.DRAFT], _("Sent for review:")
-            )
+        return self._status_action(request, queryset, "send_for_review")
 
     @admin.action(
         description=gettext_lazy("Publish selected records"), permissions=["publish"]
@@ -379,14 +417,7 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
     def publish(self, request, queryset):
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        with transaction.atomic():
-            self._set_status(
-                request,
-                queryset,
-                Status.PUBLISHED,
-                [Status.DRAFT, Status.REVIEW],
-                _("Published:"),
-            )
+        return self._status_action(request, queryset, "publish")
 
     @admin.action(
         description=gettext_lazy("Unpublish selected records (back to draft)"),
@@ -395,10 +426,7 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
     def unpublish(self, request, queryset):
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        with transaction.atomic():
-            self._set_status(
-                request, queryset, Status.DRAFT, [Status.PUBLISHED], _("Unpublished:")
-            )
+        return self._status_action(request, queryset, "unpublish")
 
 
 # --- organisations ---------------------------------------------------------

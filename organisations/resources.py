@@ -5,13 +5,10 @@ changed or rejected (with the reason) and which values were normalised; then the
 import, which applies exactly what the dry run showed in one transaction or nothing.
 """
 
-import csv
 import difflib
 import hashlib
-import io
 import json
 import re
-from urllib.parse import quote
 
 import reversion
 from django import forms
@@ -29,10 +26,10 @@ from django_countries import countries
 from import_export.admin import ImportExportMixin
 from import_export.fields import Field
 from import_export.formats import base_formats
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ImportForm
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.resources import Diff, ModelResource
-from import_export.results import Result, RowResult
+from import_export.results import RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
 from slugify import slugify
 
@@ -824,40 +821,6 @@ class SizeLimitedImportForm(ImportForm, ImportChoices):
         return upload
 
 
-class DryRunConfirmForm(ConfirmImportForm, ImportChoices):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ImportChoices.base_fields:
-            self.fields[name].widget = forms.HiddenInput()
-
-    # The batch_digests of the dry run, separated by spaces.
-    dry_run_digest = forms.CharField(widget=forms.HiddenInput())
-    dry_run_rejected = forms.IntegerField(
-        widget=forms.HiddenInput(), required=False, min_value=0
-    )
-    skip_rejected = forms.BooleanField(
-        required=False,
-        label=gettext_lazy("Skip the rejected rows and import the others"),
-    )
-
-
-def rejects_csv(rejects):
-    """Return the rejected rows as a CSV data: URL, to fix and import again."""
-    if not rejects:
-        return ""
-    out = io.StringIO()
-    headers = list(rejects[0]["values"])
-    writer = csv.writer(out)
-    writer.writerow([*headers, "rejected because"])
-    for reject in rejects:
-        why = "; ".join(
-            f"{label}: {'; '.join(messages_)}" if label else "; ".join(messages_)
-            for label, messages_ in reject["reasons"]
-        )
-        writer.writerow([*(reject["values"].get(h, "") for h in headers), why])
-    return "data:text/csv;charset=utf-8," + quote("\ufeff" + out.getvalue(), safe="")
-
-
 def rows_digest(rows, errors=()):
     """Return a fingerprint of what an import did to rows (RowResults)."""
     done = [
@@ -887,12 +850,12 @@ def batch_digests(result):
 
 
 class SafeImportExportMixin(ImportExportMixin):
-    """Import with a confirmed dry run; export as CSV, XLSX or JSON."""
+    """Import with a confirmed dry run (both run as jobs: organisations/jobs.py);
+    export as CSV, XLSX or JSON."""
 
     import_template_name = "admin/coopdir/import.html"
     formats = [base_formats.CSV, base_formats.XLSX, base_formats.JSON]
     import_form_class = SizeLimitedImportForm
-    confirm_form_class = DryRunConfirmForm
     from_encoding = "utf-8-sig"
     import_error_display = ("message",)
 
@@ -911,13 +874,6 @@ class SafeImportExportMixin(ImportExportMixin):
             "import_status": chosen.get("import_status") or Status.DRAFT,
             "sr_as_slovakia": bool(chosen.get("sr_as_slovakia")),
         }
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            for name in ImportChoices.base_fields:
-                initial[name] = import_form.cleaned_data.get(name)
-        return initial
 
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, UnicodeDecodeError):
@@ -939,69 +895,21 @@ class SafeImportExportMixin(ImportExportMixin):
                 % {"error": str(e)[:200] or type(e).__name__},
             )
 
-    def import_action(self, request, **kwargs):
-        response = super().import_action(request, **kwargs)
-        context = getattr(response, "context_data", None) or {}
-        result = context.get("result")
-        form = context.get("form")
-        if result is None or result.has_errors() or form is None:
-            return response
-        # Rejected rows do not stop the import: the person sees them and may
-        # confirm importing the rest.
-        confirm = context.get("confirm_form") or self.create_confirm_form(
-            request, import_form=form
-        )
-        confirm.initial["dry_run_digest"] = " ".join(batch_digests(result))
-        rejected = len(result.invalid_rows)
-        confirm.initial["dry_run_rejected"] = rejected
-        if rejected:
-            confirm.fields["skip_rejected"].required = True
-        else:
-            confirm.fields["skip_rejected"].widget = forms.HiddenInput()
-        context["confirm_form"] = confirm
-        context["rejected_count"] = rejected
-        context["rejects_csv"] = rejects_csv(getattr(result, "coopdir_rejects", []))
-        return response
-
     def process_import(self, request, **kwargs):
-        try:
-            return super().process_import(request, **kwargs)
-        except FileNotFoundError:
-            # A confirm sent twice (back button, double click): its file is gone.
-            messages.error(
-                request,
-                _(
-                    "This dry run has already been used or has expired; nothing was "
-                    "changed. Upload the file again."
-                ),
-            )
-            return HttpResponseRedirect(self._import_url())
-
-    def _import_url(self):
+        # The confirm step of a page from before imports ran as jobs (jobs/).
+        messages.error(
+            request,
+            _(
+                "This dry run has already been used or has expired; nothing was "
+                "changed. Upload the file again."
+            ),
+        )
         opts = self.model._meta
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
-
-    def process_dataset(self, dataset, form, request, **kwargs):
-        if form.cleaned_data.get("dry_run_rejected") and not form.cleaned_data.get(
-            "skip_rejected"
-        ):
-            result = Result()
-            result.coopdir_refusal = _(
-                "Rows were rejected and skipping them was not confirmed: "
-                "nothing was changed."
-            )
-            return result
-        digests = (form.cleaned_data.get("dry_run_digest") or "").split()
-        # Applied in batches, each checked against the dry run (see import_data).
-        return super().process_dataset(
-            dataset, form, request, dry_run_digests=digests, **kwargs
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_import")
         )
 
     def process_result(self, result, request):
-        refusal = getattr(result, "coopdir_refusal", None)
-        if refusal:
-            messages.error(request, refusal)
-            return HttpResponseRedirect(self._import_url())
         stopped = getattr(result, "coopdir_stopped", None)
         if stopped:
             messages.error(request, stopped)

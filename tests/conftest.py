@@ -22,6 +22,13 @@ def _index_follows_flushes(request, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _jobs_keep_their_files_in_a_temporary_folder(settings, tmp_path_factory):
+    """Background jobs' files (uploads, exports) and progress go to a folder of the
+    test session, not the working tree's var/jobs."""
+    settings.JOBS_DIR = tmp_path_factory.getbasetemp() / "jobs"
+
+
+@pytest.fixture(autouse=True)
 def _force_login_gives_the_second_factor(monkeypatch):
     """client.force_login signs in as the admin's form does with settings.STAFF_OTP
     on: with a password and a code of the user's authenticator (a TOTP device);

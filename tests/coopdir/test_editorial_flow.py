@@ -36,13 +36,10 @@ def test_import_edit_revert_and_publish(editor, publisher):
             "format": "1",
             "import_file": SimpleUploadedFile("ten.xlsx", spreadsheet()),
         },
+        follow=True,
     )
     assert "Dry run: 10 to create, 0 to change, 0 rejected" in page.content.decode()
-    form = page.context["confirm_form"]
-    as_editor.post(
-        reverse("admin:organisations_organisation_process_import"),
-        {name: form.initial.get(name, "") for name in form.fields},
-    )
+    as_editor.post(reverse("admin:jobs_job_apply", args=[page.context["job"].pk]))
     assert Organisation.objects.filter(status=Status.DRAFT).count() == 10
     coop = Organisation.objects.get(name="Coop 3")
     assert str(coop.hq_country) == "DE"

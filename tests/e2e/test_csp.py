@@ -25,6 +25,7 @@ ADMIN = [
     ORGANISATIONS + "export/",
     ORGANISATIONS + "recover/",
     "/admin/mechanisms/mechanism/{council}/change/",
+    "/admin/jobs/job/",
 ]
 # Every violation is reported to the page before any script of the page runs.
 WATCH = """
