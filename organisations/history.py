@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import reversion
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -79,18 +80,22 @@ def _in_revision(model, pk):
 
 
 def _row_written(sender, instance, **kwargs):
-    """Add the records of a row saved or deleted inside a revision to it."""
+    """Make a row saved or deleted inside a revision a new version of its records:
+    raise each record's version number and add the record to the revision."""
     if not reversion.is_active() or reversion.is_manage_manually():
         return
     for fk, model in _RECORDS_OF_ROW[sender]:
         pk = getattr(instance, fk.attname)
         if pk is None or _in_revision(model, pk):
-            continue
-        record = model._base_manager.filter(pk=pk).first()
-        if record is not None:
+            continue  # saved in this revision already: its number has risen
+        # An update, not a save: no signals, so nothing else is written (a record
+        # saved while its rows are deleted with it would add one back). The change
+        # form's conflict check and the API's ETag read this number.
+        rows = model._base_manager.filter(pk=pk)
+        if rows.update(version=F("version") + 1, updated_at=timezone.now()):
             # Read now, after the write: the record's version holds its rows as
-            # they are (a deleted row no longer among them).
-            reversion.add_to_revision(record)
+            # they are (a deleted row no longer among them) and its new number.
+            reversion.add_to_revision(rows.get())
 
 
 @dataclass
@@ -242,8 +247,8 @@ def compare(old_version, new_version):
 def version_at(instance, number):
     """Return the first stored Version of instance whose version field is number.
 
-    The first, as a form opened at that number saw it: a row edited on its own page
-    adds versions of its record without raising the record's number.
+    The first, as a form opened at that number saw it: every write to the record or
+    to one of its rows raises the number.
     """
     for version in (
         Version.objects.get_for_object(instance)
