@@ -242,6 +242,14 @@ class EntityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        status = self.fields.get("status")
+        published = self.instance.pk and self.instance.status == Status.PUBLISHED
+        if status is not None and not published:
+            if not can_publish(self.user, self._meta.model):
+                # Not offered what clean_status would refuse.
+                status.choices = [
+                    c for c in status.choices if c[0] != Status.PUBLISHED
+                ]
 
     def clean_status(self):
         status = self.cleaned_data.get("status")

@@ -38,3 +38,59 @@ def test_the_acfsmc_change_form_takes_a_few_queries_whatever_its_rows(
     assert response.status_code == 302
     org = Organisation.objects.get(slug="acfsmc")
     assert org.key_figures.filter(value=182345000001).exists()
+
+
+def status_choices(page):
+    return [
+        value
+        for value, _label in page.context["adminform"].form["status"].field.choices
+    ]
+
+
+@pytest.mark.parametrize("model", ["organisation", "mechanism"])
+def test_only_a_publisher_is_offered_published_in_the_status_menu(
+    client, editor, publisher, model
+):
+    from tests.factories import MechanismFactory, OrganisationFactory
+
+    app = "organisations" if model == "organisation" else "mechanisms"
+    record = (OrganisationFactory if model == "organisation" else MechanismFactory)(
+        status="draft"
+    )
+    add = reverse(f"admin:{app}_{model}_add")
+    change = reverse(f"admin:{app}_{model}_change", args=[record.pk])
+    client.force_login(editor)
+    for url in (add, change):
+        assert status_choices(client.get(url)) == ["draft", "review"]
+    client.force_login(publisher)
+    for url in (add, change):
+        assert "published" in status_choices(client.get(url))
+
+
+def test_a_published_record_says_why_an_editor_may_not_change_it(
+    client, editor, publisher
+):
+    from tests.factories import OrganisationFactory
+
+    org = OrganisationFactory(name="Union", status="published")
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    client.force_login(editor)
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "review-refusal" in text
+    assert "is published: only a publisher may change or delete it" in text
+    # Read-only: no save button, the fields shown as text.
+    assert 'name="_save"' not in text
+    client.force_login(publisher)
+    assert "review-refusal" not in client.get(url).content.decode()
+
+
+def test_a_row_of_a_published_record_says_why_on_its_own_page(client, editor):
+    from tests.factories import KeyFigureFactory, OrganisationFactory
+
+    figure = KeyFigureFactory(organisation=OrganisationFactory(status="published"))
+    client.force_login(editor)
+    url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+    text = client.get(url).content.decode()
+    assert "belongs to the published organisation" in text
