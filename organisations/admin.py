@@ -11,6 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -23,6 +24,7 @@ from django_countries import countries
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from coopdir import search
 from coopdir.rest.review import ReviewedAdmin, ReviewedInline
 
 from . import history, merging
@@ -310,6 +312,17 @@ class EntityAdmin(merging.MergeAdminMixin, SafeImportExportMixin, HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find what the directory's search finds (names in every language, pinyin,
+        typos, texts), besides what search_fields match (slugs, cities, parts of
+        words); the change list and the autocompletes alike."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if not search.normalise_query(search_term):
+            return found, duplicates
+        ranked = search.search(queryset, search_term).values("pk")
+        either = Q(pk__in=ranked) | Q(pk__in=found.values("pk"))
+        return queryset.filter(either), False
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)

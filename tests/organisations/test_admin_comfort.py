@@ -94,3 +94,37 @@ def test_a_row_of_a_published_record_says_why_on_its_own_page(client, editor):
     url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
     text = client.get(url).content.decode()
     assert "belongs to the published organisation" in text
+
+
+@pytest.mark.parametrize("term", ["gongxiao", "供销", "ACFSMC", "Suply and Marketing"])
+def test_the_admin_search_finds_what_the_public_search_finds(
+    client, seeded, editor, term
+):
+    client.force_login(editor)
+    url = reverse("admin:organisations_organisation_changelist")
+    found = client.get(url, {"q": term}).context["cl"].result_list
+    assert "acfsmc" in [org.slug for org in found]
+    public = client.get("/search/", {"q": term}).content.decode()
+    assert "/organisations/acfsmc/" in public
+
+
+def test_the_admin_search_still_finds_slugs_and_drafts(client, editor):
+    from tests.factories import OrganisationFactory
+
+    draft = OrganisationFactory(name="Hidden Union", slug="hu-draft", status="draft")
+    OrganisationFactory(name="Other body", status="draft")
+    client.force_login(editor)
+    url = reverse("admin:organisations_organisation_changelist")
+    for term in ("hu-draft", "Hidden"):
+        found = client.get(url, {"q": term}).context["cl"].result_list
+        assert list(found) == [draft]
+    autocomplete = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "Hidden",
+            "app_label": "organisations",
+            "model_name": "organisation",
+            "field_name": "parent",
+        },
+    ).json()
+    assert [r["text"] for r in autocomplete["results"]] == ["Hidden Union"]
