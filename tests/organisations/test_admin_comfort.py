@@ -128,3 +128,31 @@ def test_the_admin_search_still_finds_slugs_and_drafts(client, editor):
         },
     ).json()
     assert [r["text"] for r in autocomplete["results"]] == ["Hidden Union"]
+
+
+def test_the_add_user_page_makes_a_staff_member_of_a_group_in_one_step(superuser):
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser)
+    url = reverse("admin:auth_user_add")
+    page = client.get(url)
+    form = page.context["adminform"].form
+    assert form["is_staff"].value() is True
+    editors, _new = Group.objects.get_or_create(name="Editors")
+    response = client.post(
+        url,
+        {
+            "username": "newcomer",
+            "usable_password": "true",
+            "password1": "a-Long-test-passphrase-9",
+            "password2": "a-Long-test-passphrase-9",
+            "is_staff": "on",
+            "groups": [editors.pk],
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(username="newcomer")
+    assert user.is_staff
+    assert list(user.groups.all()) == [editors]
