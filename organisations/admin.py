@@ -249,9 +249,7 @@ class EntityForm(forms.ModelForm):
         if status is not None and not published:
             if not can_publish(self.user, self._meta.model):
                 # Not offered what clean_status would refuse.
-                status.choices = [
-                    c for c in status.choices if c[0] != Status.PUBLISHED
-                ]
+                status.choices = [c for c in status.choices if c[0] != Status.PUBLISHED]
 
     def clean_status(self):
         status = self.cleaned_data.get("status")
