@@ -248,8 +248,11 @@ class EntityForm(forms.ModelForm):
         published = self.instance.pk and self.instance.status == Status.PUBLISHED
         if status is not None and not published:
             if not can_publish(self.user, self._meta.model):
-                # Not offered what clean_status would refuse.
-                status.choices = [c for c in status.choices if c[0] != Status.PUBLISHED]
+                # Not offered what clean_status would refuse (the menu only: a
+                # forged "published" still gets clean_status's reason).
+                status.widget.choices = [
+                    c for c in status.choices if c[0] != Status.PUBLISHED
+                ]
 
     def clean_status(self):
         status = self.cleaned_data.get("status")

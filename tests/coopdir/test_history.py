@@ -326,3 +326,28 @@ def test_saving_a_record_with_its_inline_rows_raises_its_version_once(
     data["key_figures-1-value"] = "11"
     assert client.post(url, data).status_code == 302
     assert Organisation.objects.get(pk=org.pk).version == before + 1
+
+
+def test_a_row_moved_to_another_record_is_a_version_of_both(client, publisher):
+    old_home, new_home = (
+        OrganisationFactory(name="Old"),
+        OrganisationFactory(name="New"),
+    )
+    figure = KeyFigureFactory(organisation=old_home, label="Members", value=10)
+    before = {
+        o.pk: Organisation.objects.get(pk=o.pk).version for o in (old_home, new_home)
+    }
+    client.force_login(publisher)
+    url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+    page = client.get(url)
+    assert (
+        client.post(url, admin_form_data(page, organisation=new_home.pk)).status_code
+        == 302
+    )
+    for org in (old_home, new_home):
+        assert Organisation.objects.get(pk=org.pk).version == before[org.pk] + 1
+        assert record_versions(org)[0].revision.user == publisher
+    # The record it left shows it gone in its history.
+    latest, baseline = record_versions(old_home)[:2]
+    related = history_module.related_changes(baseline, latest)
+    assert [r.action for r in related] == ["removed"]
