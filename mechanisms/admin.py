@@ -10,6 +10,7 @@ from organisations.admin import (
     EntityAdmin,
     FigureInline,
     HistoryAdmin,
+    SelectedOnceInline,
 )
 
 from .models import (
@@ -53,14 +54,14 @@ class SubnationalParticipantInline(ReviewedInline, admin.TabularInline):
     fields = ["name", "native_name", "kind", "country"]
 
 
-class SecretariatInline(ReviewedInline, admin.TabularInline):
+class SecretariatInline(SelectedOnceInline, ReviewedInline, admin.TabularInline):
     model = Secretariat
     extra = 0
     autocomplete_fields = ["organisation"]
     fields = ["organisation", "side", "role", "notes"]
 
 
-class ParticipantInline(ReviewedInline, admin.TabularInline):
+class ParticipantInline(SelectedOnceInline, ReviewedInline, admin.TabularInline):
     model = Participant
     extra = 0
     autocomplete_fields = ["organisation"]

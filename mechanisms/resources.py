@@ -12,6 +12,7 @@ from .models import Mechanism, MechanismCountry
 class MechanismResource(EntityResource):
     country_model = MechanismCountry
     country_fk = "mechanism"
+    EXTRA_SHEETS = ("figures", "other_names", "secretariats", "participants")
 
     parent = Field(
         attribute="parent", column_name="parent", widget=SlugWidget(Mechanism)
@@ -50,6 +51,7 @@ class MechanismResource(EntityResource):
             "description",
             "status",
             "source_urls",
+            "source_titles",
         ]
         clean_model_instances = True
         use_transactions = True

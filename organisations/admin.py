@@ -8,11 +8,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -20,6 +24,7 @@ from django_countries import countries
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
+from coopdir import search
 from coopdir.rest.review import ReviewedAdmin, ReviewedInline
 
 from . import history, merging
@@ -240,6 +245,15 @@ class EntityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        status = self.fields.get("status")
+        published = self.instance.pk and self.instance.status == Status.PUBLISHED
+        if status is not None and not published:
+            if not can_publish(self.user, self._meta.model):
+                # Not offered what clean_status would refuse (the menu only: a
+                # forged "published" still gets clean_status's reason).
+                status.widget.choices = [
+                    c for c in status.choices if c[0] != Status.PUBLISHED
+                ]
 
     def clean_status(self):
         status = self.cleaned_data.get("status")
@@ -303,6 +317,17 @@ class EntityAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("parent")
+
+    def get_search_results(self, request, queryset, search_term):
+        """Find what the directory's search finds (names in every language, pinyin,
+        typos, texts), besides what search_fields match (slugs, cities, parts of
+        words); the change list and the autocompletes alike."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        if not search.normalise_query(search_term):
+            return found, duplicates
+        ranked = search.search(queryset, search_term).values("pk")
+        either = Q(pk__in=ranked) | Q(pk__in=found.values("pk"))
+        return queryset.filter(either), False
 
     def has_publish_permission(self, request):
         return can_publish(request.user, self.model)
@@ -429,6 +454,73 @@ class EntityAdmin(
         return self._status_action(request, queryset, "unpublish")
 
 
+# --- inline rows: each read once, however many ---------------------------
+
+
+class SelectedOnceAutocomplete(AutocompleteSelect):
+    """An autocomplete that shows the option its formset read for all its rows.
+
+    Django's reads each row's selected option on its own: a query per row and
+    field (the ACFSMC's 22 key figures took 50 queries for their sources,
+    sectors and parent figures).
+    """
+
+    known = None  # {str(pk): label}, set by SelectedOnceFormSet
+
+    def optgroups(self, name, value, attr=None):
+        if self.known is None:
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required:
+            options.append(self.create_option(name, "", "", False, 0))
+        empty = self.choices.field.empty_values
+        for pk in (str(v) for v in value if str(v) not in empty):
+            if pk in self.known:
+                options.append(
+                    self.create_option(name, pk, self.known[pk], True, len(options))
+                )
+        return [(None, options, 0)]
+
+
+class SelectedOnceFormSet(BaseInlineFormSet):
+    """Read the selected options of every row's autocompletes in one query each."""
+
+    @cached_property
+    def forms(self):
+        forms = super().forms
+        chosen = {}  # field name: [(widget, value)]
+        for form in forms:
+            for name, form_field in form.fields.items():
+                widget = getattr(form_field.widget, "widget", form_field.widget)
+                if isinstance(widget, SelectedOnceAutocomplete):
+                    chosen.setdefault(name, []).append((widget, form[name].value()))
+        for name, pairs in chosen.items():
+            form_field = forms[0].fields[name]
+            pks = {str(v) for _w, v in pairs if v not in form_field.empty_values}
+            known = {
+                str(obj.pk): form_field.label_from_instance(obj)
+                for obj in form_field.queryset.filter(pk__in=pks)
+            }
+            for widget, _value in pairs:
+                widget.known = known
+        return forms
+
+
+class SelectedOnceInline:
+    """Mixed into an inline: its autocompletes cost a query per field, not per row."""
+
+    formset = SelectedOnceFormSet
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(
+            request
+        ):
+            kwargs["widget"] = SelectedOnceAutocomplete(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 # --- organisations ---------------------------------------------------------
 
 
@@ -457,27 +549,43 @@ class OrganisationRegionInline(ReviewedInline, admin.TabularInline):
     extra = 0
 
 
-class FigureInline(ReviewedInline, admin.StackedInline):
-    """The inline for figures of either kind (they share FigureBase)."""
+class FigureInline(SelectedOnceInline, ReviewedInline, admin.TabularInline):
+    """The inline for figures of either kind (they share FigureBase): one line
+    each, what a reader sees of a figure; its date "as of", scope, segment,
+    sector, parent figure, position and note are on the figure's own page (the
+    row's link)."""
 
     extra = 0
-    autocomplete_fields = ["sector", "source", "parent"]
+    autocomplete_fields = ["source"]
+    show_change_link = True
     fields = [
-        ("label", "metric"),
-        ("period", "year", "as_of"),
-        ("value", "qualifier", "unit", "change_pct"),
-        ("scope", "segment", "sector"),
-        ("parent", "position"),
+        "label",
+        "metric",
+        "period",
+        "year",
+        "value",
+        "qualifier",
+        "unit",
+        "change_pct",
         "source",
-        "note",
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "source" and formfield is not None:
+            # A source is added or edited on its own page (or the record's
+            # sources): four icons on every line would double its width.
+            wrapper = formfield.widget
+            for flag in ("add", "change", "delete", "view"):
+                setattr(wrapper, f"can_{flag}_related", False)
+        return formfield
 
 
 class KeyFigureInline(FigureInline):
     model = KeyFigure
 
 
-class MembershipInline(ReviewedInline, admin.TabularInline):
+class MembershipInline(SelectedOnceInline, ReviewedInline, admin.TabularInline):
     model = Membership
     fk_name = "member"
     extra = 0
@@ -486,10 +594,11 @@ class MembershipInline(ReviewedInline, admin.TabularInline):
     verbose_name_plural = gettext_lazy("member of")
 
 
-class MemberInline(ReviewedInline, admin.TabularInline):
+class MemberInline(SelectedOnceInline, ReviewedInline, admin.TabularInline):
     model = Membership
     fk_name = "organisation"
     extra = 0
+    classes = ["collapse"]  # an apex body's members run to hundreds
     autocomplete_fields = ["member", "source"]
     verbose_name = gettext_lazy("member")
     verbose_name_plural = gettext_lazy("members")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 import reversion
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -35,6 +36,7 @@ def register_record(model, follow):
             reversion.register(row)
         if row not in _RECORDS_OF_ROW:
             uid = f"history-row-{row._meta.label}"
+            pre_save.connect(_row_moving, sender=row, dispatch_uid=uid)
             post_save.connect(_row_written, sender=row, dispatch_uid=uid)
             post_delete.connect(_row_written, sender=row, dispatch_uid=uid)
         _RECORDS_OF_ROW.setdefault(row, []).append((relation.field, model))
@@ -78,19 +80,46 @@ def _in_revision(model, pk):
     )
 
 
-def _row_written(sender, instance, **kwargs):
-    """Add the records of a row saved or deleted inside a revision to it."""
-    if not reversion.is_active() or reversion.is_manage_manually():
+def _tracked():
+    return reversion.is_active() and not reversion.is_manage_manually()
+
+
+def _row_moving(sender, instance, raw=False, **kwargs):
+    """Remember the records a row belonged to before a save that may move it (a
+    key figure given another organisation changes both)."""
+    if raw or instance.pk is None or not _tracked():
         return
+    names = [fk.attname for fk, _model in _RECORDS_OF_ROW[sender]]
+    instance._history_records_before = (
+        sender._base_manager.filter(pk=instance.pk).values(*names).first() or {}
+    )
+
+
+def _row_written(sender, instance, raw=False, **kwargs):
+    """Make a row saved or deleted inside a revision a new version of its records
+    (those it belongs to and, when a save moved it, those it left): raise each
+    record's version number and add the record to the revision."""
+    if raw or not _tracked():
+        return
+    before = instance.__dict__.pop("_history_records_before", {})
     for fk, model in _RECORDS_OF_ROW[sender]:
-        pk = getattr(instance, fk.attname)
-        if pk is None or _in_revision(model, pk):
-            continue
-        record = model._base_manager.filter(pk=pk).first()
-        if record is not None:
-            # Read now, after the write: the record's version holds its rows as
-            # they are (a deleted row no longer among them).
-            reversion.add_to_revision(record)
+        for pk in dict.fromkeys(
+            [getattr(instance, fk.attname), before.get(fk.attname)]
+        ):
+            _record_written(model, pk)
+
+
+def _record_written(model, pk):
+    if pk is None or _in_revision(model, pk):
+        return  # saved in this revision already: its number has risen
+    # An update, not a save: no signals, so nothing else is written (a record
+    # saved while its rows are deleted with it would add one back). The change
+    # form's conflict check and the API's ETag read this number.
+    rows = model._base_manager.filter(pk=pk)
+    if rows.update(version=F("version") + 1, updated_at=timezone.now()):
+        # Read now, after the write: the record's version holds its rows as
+        # they are (a deleted row no longer among them) and its new number.
+        reversion.add_to_revision(rows.get())
 
 
 @dataclass
@@ -242,8 +271,8 @@ def compare(old_version, new_version):
 def version_at(instance, number):
     """Return the first stored Version of instance whose version field is number.
 
-    The first, as a form opened at that number saw it: a row edited on its own page
-    adds versions of its record without raising the record's number.
+    The first, as a form opened at that number saw it: every write to the record or
+    to one of its rows raises the number.
     """
     for version in (
         Version.objects.get_for_object(instance)

@@ -5,19 +5,28 @@ changed or rejected (with the reason) and which values were normalised; then the
 import, which applies exactly what the dry run showed in one transaction or nothing.
 """
 
+import datetime
 import difflib
 import hashlib
 import json
 import re
+from decimal import Decimal
 
 import reversion
+import tablib
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -101,6 +110,7 @@ COUNTRY_ALIASES = {
 EXTRA_LABELS = {
     "countries": gettext_lazy("countries of operation"),
     "source_url": gettext_lazy("source URLs"),
+    "source_titles": gettext_lazy("source titles"),
 }
 
 # ISO codes that real files use for another country: refuse rather than guess.
@@ -259,6 +269,8 @@ class EntityResource(ModelResource):
 
     countries = Field(column_name="countries")
     source_urls = Field(column_name="source_url")
+    # Export only: a source without a web address is known by its title.
+    source_titles = Field(column_name="source_titles", readonly=True)
     import_notes = Field(
         attribute="import_notes", column_name="import notes", readonly=True
     )
@@ -279,7 +291,7 @@ class EntityResource(ModelResource):
         return [
             f
             for f in super().get_user_visible_fields()
-            if f.column_name != "import notes"
+            if f.column_name not in ("import notes", "source_titles")
         ]
 
     def get_export_fields(self, selected_fields=None):
@@ -293,8 +305,9 @@ class EntityResource(ModelResource):
 
     def before_import(self, dataset, **kwargs):
         self.user = kwargs.get("user") or self.user
+        by_label = self.columns_by_label()
         headers = [
-            self.HEADER_ALIASES.get(h, h)
+            self.HEADER_ALIASES.get(h) or by_label.get(h, h)
             for h in (
                 str(h or "").strip().lstrip("\ufeff").lower() for h in dataset.headers
             )
@@ -696,6 +709,76 @@ class EntityResource(ModelResource):
 
     # --- export -------------------------------------------------------------
 
+    # Rows exported beside the records in an XLSX file, one sheet each (related
+    # names); the import reads the first sheet only.
+    EXTRA_SHEETS = ()
+
+    def columns_by_label(self):
+        """Return {lower-case label: column} of the labels an export writes, in
+        English and the current language, so an export imports back."""
+        found = {}
+        for language in ("en", translation.get_language() or "en"):
+            with translation.override(language):
+                for field in self.get_export_fields():
+                    label = str(self.field_label(field.column_name)).lower()
+                    found.setdefault(label, field.column_name)
+        return found
+
+    def get_export_headers(self, selected_fields=None):
+        # What people read ("Headquarters country"), not hq_country.
+        return [
+            str(self.field_label(field.column_name))
+            for field in self.get_export_fields(selected_fields)
+            if field
+        ]
+
+    def export(self, *args, **kwargs):
+        data = super().export(*args, **kwargs)
+        data.title = capfirst(str(self._meta.model._meta.verbose_name_plural))
+        return data
+
+    def extra_sheets(self, queryset=None):
+        """Return a tablib.Dataset per EXTRA_SHEETS of the records' rows, titled
+        after what it holds ("Key figures"), with readable headers and values."""
+        model = self._meta.model
+        if queryset is None:
+            queryset = model._default_manager.all()
+        records = {
+            r.pk: r for r in queryset.select_related(None).only("pk", "slug", "name")
+        }
+        sheets = []
+        for name in self.EXTRA_SHEETS:
+            relation = model._meta.get_field(name)
+            row_model = relation.related_model
+            fk = relation.field
+            fields = [
+                f
+                for f in row_model._meta.concrete_fields
+                if not f.primary_key and f is not fk
+            ]
+            related = [f.name for f in fields if f.is_relation]
+            rows = row_model._default_manager.filter(
+                **{f"{fk.name}__in": list(records)}
+            ).select_related(*related)
+            sheet = tablib.Dataset(
+                headers=[
+                    capfirst(str(model._meta.verbose_name)),
+                    _("Slug"),
+                    *(capfirst(str(f.verbose_name)) for f in fields),
+                ],
+                title=capfirst(str(row_model._meta.verbose_name_plural)),
+            )
+            for row in rows:
+                record = records[getattr(row, fk.attname)]
+                sheet.append(
+                    [record.name, record.slug, *(_cell(row, f) for f in fields)]
+                )
+            sheets.append(sheet)
+        return sheets
+
+    def dehydrate_source_titles(self, obj):
+        return LIST_SEPARATOR.join(s.title for s in obj.sources.all())
+
     def dehydrate_countries(self, obj):
         return LIST_SEPARATOR.join(sorted(str(c.country) for c in obj.countries.all()))
 
@@ -714,9 +797,33 @@ INITIATIVE_KINDS = [
 ]
 
 
+def _cell(row, field):
+    """Return row's field as a reader of a spreadsheet wants it: a source by its
+    title, a choice by its label, a country by its code."""
+    if field.is_relation:
+        related = getattr(row, field.name)
+        if related is None:
+            return ""
+        return getattr(related, "title", None) or str(related)
+    value = getattr(row, field.attname)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, Decimal, datetime.date)):
+        return value
+    return str(value)
+
+
+def export_book(main, sheets):
+    """Return the XLSX bytes of the main dataset and the extra sheets after it."""
+    return tablib.Databook([main, *sheets]).export("xlsx")
+
+
 class OrganisationResource(EntityResource):
     country_model = OrganisationCountry
     country_fk = "organisation"
+    EXTRA_SHEETS = ("key_figures", "other_names", "duties")
 
     parent = Field(
         attribute="parent", column_name="parent", widget=SlugWidget(Organisation)
@@ -752,6 +859,7 @@ class OrganisationResource(EntityResource):
             "description",
             "status",
             "source_urls",
+            "source_titles",
         ]
         clean_model_instances = True
         use_transactions = True
@@ -861,6 +969,22 @@ class SafeImportExportMixin(ImportExportMixin):
 
     def has_import_permission(self, request):
         return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """An XLSX export holds the records' rows too, a sheet each (key
+        figures, other names, …); CSV and JSON hold the records' table only."""
+        if not isinstance(file_format, base_formats.XLSX):
+            return super().get_export_data(file_format, request, queryset, **kwargs)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        main = self.get_data_for_export(
+            request, queryset, force_native_type=True, **kwargs
+        )
+        resource_class = self.choose_export_resource_class(
+            kwargs.get("export_form"), request
+        )
+        resource = resource_class(**self.get_export_resource_kwargs(request, **kwargs))
+        return export_book(main, resource.extra_sheets(queryset))
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)

@@ -241,7 +241,17 @@ class RefusedWrites:
 
 
 class ReviewedAdmin(RefusedWrites):
-    """Mixed into a ModelAdmin: a public row is read-only without publish rights."""
+    """Mixed into a ModelAdmin: a public row is read-only without publish rights,
+    and its change form says so and why."""
+
+    change_form_template = "admin/coopdir/reviewed_change_form.html"
+
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        if obj is not None and not add:
+            context["review_refusal"] = refusal(request.user, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -81,3 +81,36 @@ def test_changes_since_names_only_what_was_edited():
         org.save()
     _latest, changes = history.changes_since(org, loaded)
     assert [(c.name, c.old, c.new) for c in changes] == [("summary", "", "One")]
+
+
+def test_a_form_opened_before_a_row_was_edited_on_its_own_page_keeps_that_edit(
+    editor, publisher
+):
+    from tests.factories import KeyFigureFactory
+
+    org = OrganisationFactory(name="Union", summary="Old", status="draft")
+    figure = KeyFigureFactory(organisation=org, label="Turnover", value=1000)
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    form_user, row_user = Client(), Client()
+    form_user.force_login(publisher)
+    row_user.force_login(editor)
+    figure_url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+
+    def edit_figure(value):
+        page = row_user.get(figure_url)
+        row_user.post(figure_url, admin_form_data(page, value=value))
+
+    # Edited once before the form is opened (so the form shows 2000), once after:
+    # the form must be merged against what it showed, not an older state.
+    edit_figure("2000")
+    page = form_user.get(url)
+    edit_figure("3000")
+
+    saved = form_user.post(url, admin_form_data(page, summary="New"), follow=True)
+    assert saved.redirect_chain, saved.content.decode()[:2000]
+    figure.refresh_from_db()
+    org.refresh_from_db()
+    assert (org.summary, figure.value) == ("New", 3000)
+    # The merge told the person whose save came second what the other one changed.
+    notes = [str(m) for m in saved.context["messages"]]
+    assert any("Merged with the save by editor" in n for n in notes), notes

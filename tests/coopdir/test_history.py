@@ -276,3 +276,78 @@ def test_line_ends_are_stored_as_lf_whoever_writes():
     org = OrganisationFactory(description="One.\r\nTwo.\rThree.")
     org.refresh_from_db()
     assert org.description == "One.\nTwo.\nThree."
+
+
+def test_a_row_edited_on_its_own_page_raises_its_records_version(client, editor):
+    """The change form's conflict check and the API's ETag read the record's
+    version: a key figure changed on its own page must move it, or a form or a
+    client holding the record as it was before cannot tell."""
+    org = OrganisationFactory(name="Union", status="draft")
+    figure = KeyFigureFactory(organisation=org, label="Turnover", value=1000)
+    before = Organisation.objects.get(pk=org.pk).version
+    client.force_login(editor)
+    url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+    assert (
+        client.post(url, admin_form_data(client.get(url), value="2000")).status_code
+        == 302
+    )
+    after = Organisation.objects.get(pk=org.pk).version
+    assert after == before + 1
+    # The version stored in the record's history carries the new number.
+    assert record_versions(org)[0].field_dict["version"] == after
+
+    delete = reverse("admin:organisations_keyfigure_delete", args=[figure.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert Organisation.objects.get(pk=org.pk).version == after + 1
+
+
+def test_a_membership_edited_on_its_own_page_raises_both_versions(client, publisher):
+    member, body = OrganisationFactory(name="Member"), OrganisationFactory(name="Body")
+    membership = Membership.objects.create(member=member, organisation=body)
+    before = {o.pk: Organisation.objects.get(pk=o.pk).version for o in (member, body)}
+    client.force_login(publisher)
+    url = reverse("admin:organisations_membership_change", args=[membership.pk])
+    client.post(url, admin_form_data(client.get(url), since_year="1995"))
+    for org in (member, body):
+        assert Organisation.objects.get(pk=org.pk).version == before[org.pk] + 1
+
+
+def test_saving_a_record_with_its_inline_rows_raises_its_version_once(
+    client, publisher
+):
+    org = OrganisationFactory(name="Union", status="draft")
+    KeyFigureFactory(organisation=org, label="Turnover", value=1000)
+    KeyFigureFactory(organisation=org, label="Members", value=10)
+    before = Organisation.objects.get(pk=org.pk).version
+    client.force_login(publisher)
+    url = reverse("admin:organisations_organisation_change", args=[org.pk])
+    data = admin_form_data(client.get(url))
+    data["key_figures-0-value"] = "1001"
+    data["key_figures-1-value"] = "11"
+    assert client.post(url, data).status_code == 302
+    assert Organisation.objects.get(pk=org.pk).version == before + 1
+
+
+def test_a_row_moved_to_another_record_is_a_version_of_both(client, publisher):
+    old_home, new_home = (
+        OrganisationFactory(name="Old"),
+        OrganisationFactory(name="New"),
+    )
+    figure = KeyFigureFactory(organisation=old_home, label="Members", value=10)
+    before = {
+        o.pk: Organisation.objects.get(pk=o.pk).version for o in (old_home, new_home)
+    }
+    client.force_login(publisher)
+    url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+    page = client.get(url)
+    assert (
+        client.post(url, admin_form_data(page, organisation=new_home.pk)).status_code
+        == 302
+    )
+    for org in (old_home, new_home):
+        assert Organisation.objects.get(pk=org.pk).version == before[org.pk] + 1
+        assert record_versions(org)[0].revision.user == publisher
+    # The record it left shows it gone in its history.
+    latest, baseline = record_versions(old_home)[:2]
+    related = history_module.related_changes(baseline, latest)
+    assert [r.action for r in related] == ["removed"]

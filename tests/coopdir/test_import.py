@@ -116,10 +116,12 @@ def test_an_export_imports_back_unchanged_in_every_format(staff):
     )
     resource = OrganisationResource()
     exported = resource.export()
-    assert exported.headers[:3] == ["slug", "name", "acronym"]
+    # Labels people read, which the import reads back as its columns.
+    assert exported.headers[:3] == ["Slug", "Name", "Acronym"]
+    assert "Headquarters country" in exported.headers
     row = dict(zip(exported.headers, exported[1], strict=True))
-    assert row["parent"] == "ica"
-    assert row["countries"] == "BE;DE;FR"
+    assert row["Parent organisation"] == "ica"
+    assert row["Countries of operation"] == "BE;DE;FR"
     for fmt, export_format in ((CSV, "csv"), (XLSX, "xlsx"), (JSON, "json")):
         content = exported.export(export_format)
         if isinstance(content, str):
@@ -138,6 +140,60 @@ def test_the_admin_export_downloads_csv(staff):
     )
     assert response.status_code == 200
     assert "Exported body" in response.content.decode()
+
+
+def test_the_admin_xlsx_export_holds_the_records_rows_as_named_sheets(staff):
+    import openpyxl
+
+    from tests.factories import KeyFigureFactory, SourceFactory
+
+    source = SourceFactory(title="Annual report 2020", url="")
+    org = OrganisationFactory(name="Exported body", slug="exported", hq_country="CN")
+    org.sources.set([source])
+    KeyFigureFactory(organisation=org, label="Members", value=310, source=source)
+    response = staff.post(
+        reverse("admin:organisations_organisation_export"),
+        {"resource": "0", "format": XLSX, **export_all_fields(staff)},
+    )
+    assert response.status_code == 200, response.content[:3000]
+    assert response["Content-Type"].startswith("application/vnd"), [
+        str(m) for m in response.context["messages"]
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames[:2] == ["Organisations", "Key figures"]
+    assert "Other names" in book.sheetnames
+    main = list(book["Organisations"].values)
+    row = dict(zip(main[0], main[1], strict=True))
+    assert row["Headquarters country"] == org.hq_country.code
+    assert row["Source titles"] == "Annual report 2020"
+    figures = list(book["Key figures"].values)
+    figure = dict(zip(figures[0], figures[1], strict=True))
+    assert figure["Organisation"] == "Exported body"
+    assert figure["Label"] == "Members"
+    assert figure["Source"] == "Annual report 2020"  # its title, not its id
+    # What the export wrote, the import reads: the first sheet, unchanged.
+    page = dry_run(staff, response.content, name="export.xlsx", fmt=XLSX)
+    assert "Dry run: 0 to create, 0 to change, 0 rejected" in page.content.decode()
+
+
+def test_the_admin_csv_export_is_one_table_with_readable_headers(staff):
+    OrganisationFactory(name="Exported body", hq_country="BE")
+    response = staff.post(
+        reverse("admin:organisations_organisation_export"),
+        {"resource": "0", "format": CSV, **export_all_fields(staff)},
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["Headquarters country"] for r in rows] == ["BE"]
+    assert "hq_country" not in rows[0]
+    page = dry_run(staff, response.content)
+    assert "Dry run: 0 to create, 0 to change, 0 rejected" in page.content.decode()
+
+
+def export_all_fields(client):
+    form = client.get(reverse("admin:organisations_organisation_export")).context[
+        "form"
+    ]
+    return {name: "on" for name in form.fields if name.startswith("organisation")}
 
 
 def test_a_file_in_the_wrong_encoding_is_refused_clearly(staff):
@@ -332,8 +388,8 @@ def test_a_row_changing_only_its_countries_is_not_skipped(staff):
     org = OrganisationFactory(slug="ica", name="ICA", hq_country="BE", countries=["FR"])
     exported = OrganisationResource().export()
     row = dict(zip(exported.headers, exported[0], strict=True))
-    assert row["countries"] == "BE;FR"
-    row["countries"] = "BE;FR;DE"
+    assert row["Countries of operation"] == "BE;FR"
+    row["Countries of operation"] = "BE;FR;DE"
     page = dry_run(staff, csv_bytes([row]))
     assert "Dry run: 0 to create, 1 to change, 0 rejected" in page.content.decode()
     confirm(staff, page)
@@ -448,3 +504,19 @@ def test_rejected_rows_are_named_with_field_labels_and_downloadable(staff):
         ("Cooperative 1", "Atlantis")
     ]
     assert "unknown country" in rejected[0]["rejected because"]
+
+
+def test_the_mechanisms_export_names_its_sheets_and_columns(seeded):
+    from mechanisms.resources import MechanismResource
+
+    resource = MechanismResource()
+    main = resource.export()
+    assert main.title == "Mechanisms"
+    assert "Parent mechanism" in main.headers
+    sheets = {sheet.title: sheet for sheet in resource.extra_sheets()}
+    assert set(sheets) == {"Figures", "Other names", "Secretariats", "Participants"}
+    headers = sheets["Secretariats"].headers
+    assert headers[:3] == ["Mechanism", "Slug", "Host organisation"]
+    hosts = [row["Host organisation"] for row in sheets["Secretariats"].dict]
+    # Organisations by name, not by id.
+    assert hosts and not any(str(host).isdigit() for host in hosts)

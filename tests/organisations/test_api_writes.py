@@ -275,3 +275,25 @@ def test_an_api_version_holds_the_rows_as_written(editor):
         str(c) for c in record.countries.order_by("country")
     ]
     assert [r for m, r in saved if m == "duty"] == [str(record.duties.get())]
+
+
+def test_a_key_figure_changed_in_the_admin_makes_the_records_etag_stale(
+    editor, client, admin_user
+):
+    from django.urls import reverse
+
+    from tests.admin_helpers import admin_form_data
+    from tests.factories import KeyFigureFactory
+
+    org = OrganisationFactory(slug="ica", name="ICA", status=Status.DRAFT)
+    figure = KeyFigureFactory(organisation=org, label="Members", value=300)
+    etag = editor.get(LIST + "ica/")["ETag"]
+    client.force_login(admin_user)
+    url = reverse("admin:organisations_keyfigure_change", args=[figure.pk])
+    assert client.post(url, admin_form_data(client.get(url), value="310")).status_code
+    # A cached copy is no longer current, and a write based on it is refused.
+    assert editor.get(LIST + "ica/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    stale = editor.patch(
+        LIST + "ica/", {"summary": "Two"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412
