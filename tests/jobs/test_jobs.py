@@ -261,6 +261,6 @@ def test_a_large_export_runs_as_a_job_and_its_file_downloads(
     assert job.output_name.endswith(".csv")
     response = staff.get(reverse("admin:jobs_job_download", args=[job.pk, "output"]))
     assert response["Content-Disposition"].startswith("attachment")
-    names = sorted(r["name"] for r in read_csv(response))
+    names = sorted(r["Name"] for r in read_csv(response))
     assert names == ["Alpha Coop", "Beta Coop", "Gamma Coop"]
     assert reported == [1, 2, 3]  # rows done, as the job's page shows them
