@@ -4,7 +4,7 @@ from django.contrib.admin import apps as admin_apps
 # Apps whose rows never reach the public pages (staff accounts, API tokens,
 # sign-in logs, second-factor devices): their own model permissions decide who
 # writes them.
-PRIVATE_APPS = ("auth", "authtoken", "axes", "otp_totp")
+PRIVATE_APPS = ("auth", "knox", "axes", "otp_totp")
 
 
 class CoopdirConfig(AppConfig):

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,6 +23,13 @@ def env_bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 def env_list(name, default=""):
@@ -87,7 +95,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "reversion",
@@ -239,7 +247,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -257,6 +265,17 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_USER_RATE", "600/min"),
         "writes": os.environ.get("API_WRITE_RATE", "60/min"),
     },
+}
+
+# API tokens (django-rest-knox): only a hash of each is stored, and each expires
+# API_TOKEN_DAYS after it is issued (`manage.py issue_api_token`, or the admin).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+if not API_TOKEN_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must be at least 1")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    # Clients keep sending "Authorization: Token <key>", as with DRF's tokens.
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -279,13 +298,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- HTTPS and security headers (docs/deployment.md lists what each sends) ------
-
-
-def env_int(name, default):
-    value = os.environ.get(name, str(default)).strip()
-    if not value.isdigit():
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
-    return int(value)
 
 
 # Address ranges (CIDRs) of the proxies in front of the app; empty: none.
