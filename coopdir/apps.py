@@ -14,6 +14,7 @@ class CoopdirConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import pagecache
         from .rest import review
         from .search import signals
         from .signin import stamp_sign_in
@@ -26,6 +27,8 @@ class CoopdirConfig(AppConfig):
             if config.label in PRIVATE_APPS:
                 for model in config.get_models():
                     review.register_private(model)
+        # After every app has told the review step which of its models are public.
+        pagecache.connect(apps.get_models())
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -110,6 +110,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # As early as is safe: after the https redirect and static files, before the
+    # session, locale and view work a kept page spares (coopdir/pagecache.py).
+    "coopdir.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coopdir.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -186,6 +189,24 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole public pages kept for anonymous visitors (coopdir/pagecache.py): PAGE_CACHE_
+# SECONDS at most (0: off), though an edit retires them at once (the key holds the
+# index version); pages over PAGE_CACHE_MAX_BYTES (a big CSV) are not kept.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_MAX_BYTES = 1024 * 1024
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE_SKIP = ("/admin/", "/healthz")
+if CACHE_URL:
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "coopdir-pages"}
+else:
+    # Each worker's own memory: 500 pages of ~50 KB (the default 300 entries would
+    # make pages and the search's counts evict each other).
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

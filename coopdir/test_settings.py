@@ -3,7 +3,13 @@
 from coopdir.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+    },
+}
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
@@ -20,3 +26,6 @@ PAGE_RATE = "10000/m"
 AXES_ENABLED = True
 # Tests speak plain HTTP; tests/coopdir/test_deploy.py checks the production value.
 SECURE_SSL_REDIRECT = False
+# Whole pages kept between requests would hide what most tests look at (a view's
+# queries, the page rate limit): tests/coopdir/test_page_cache.py turns it on.
+PAGE_CACHE_SECONDS = 0

@@ -41,11 +41,11 @@ def stored_values():
     return [str(value) for row in AuthToken.objects.values() for value in row.values()]
 
 
-def test_the_command_prints_a_token_the_database_holds_only_a_hash_of(
-    superuser, draft
-):
+def test_the_command_prints_a_token_the_database_holds_only_a_hash_of(superuser, draft):
     out = StringIO()
-    call_command("issue_api_token", "root", "--days", "3", stdout=out, stderr=StringIO())
+    err = StringIO()
+    call_command("issue_api_token", "root", "--days", "3", stdout=out, stderr=err)
+    assert "cannot be shown again" in err.getvalue()
     secret = out.getvalue().strip()
     assert len(secret) == 64
     assert write_with(secret).status_code == 200
