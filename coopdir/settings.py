@@ -165,7 +165,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **SQLITE_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open between requests (CONN_MAX_AGE 60, as on PostgreSQL): a new
+    # connection parses the whole schema (~200 tables, indexes and FTS5 tables) at
+    # its first query, 1.3-4 ms, more than a page kept whole costs to serve.
 
 # PostgreSQL: how many pages a read may ask for ahead of need (the connection's
 # effective_io_concurrency, 0-1000; see coopdir/search/signals.py).
@@ -447,6 +449,18 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "coopdir.signin.SessionTimeoutMiddleware",
 )
+# Lost passwords: with EMAIL_HOST set, the admin's sign-in page links to Django's
+# password reset pages, which mail a link valid for an hour to the address of an
+# active account; without it, `manage.py changepassword USERNAME` (README).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+PASSWORD_RESET_BY_EMAIL = bool(EMAIL_HOST)
+if EMAIL_HOST:
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "coopdir@localhost")
+PASSWORD_RESET_TIMEOUT = 3600
 # A second factor for the admin (TOTP, django-otp; `manage.py enrol_totp USERNAME`).
 STAFF_OTP = env_bool("STAFF_OTP", not DEBUG)
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (
