@@ -450,8 +450,9 @@ international working mechanisms they run.
 - **Caching**: every response has an `ETag` (lists and details also `Last-Modified`);
   send `If-None-Match` / `If-Modified-Since` for a 304.
 - **Writes** need `Authorization: Token <key>` of a staff user with the model
-  permission; publishing needs the publish permission. Send `If-Match: <ETag>` to
-  have a stale write refused (412).
+  permission (tokens expire; an expired or revoked one answers 401); publishing
+  needs the publish permission. Send `If-Match: <ETag>` to have a stale write
+  refused (412).
 """
 
 

@@ -4,7 +4,7 @@ from django.contrib.admin import apps as admin_apps
 # Apps whose rows never reach the public pages (staff accounts, API tokens,
 # sign-in logs, second-factor devices): their own model permissions decide who
 # writes them.
-PRIVATE_APPS = ("auth", "authtoken", "axes", "otp_totp")
+PRIVATE_APPS = ("auth", "knox", "axes", "otp_totp")
 
 
 class CoopdirConfig(AppConfig):
@@ -14,6 +14,7 @@ class CoopdirConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import pagecache
         from .rest import review
         from .search import signals
         from .signin import stamp_sign_in
@@ -26,6 +27,8 @@ class CoopdirConfig(AppConfig):
             if config.label in PRIVATE_APPS:
                 for model in config.get_models():
                     review.register_private(model)
+        # After every app has told the review step which of its models are public.
+        pagecache.connect(apps.get_models())
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,6 +23,13 @@ def env_bool(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 def env_list(name, default=""):
@@ -87,7 +95,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "reversion",
@@ -105,6 +113,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # As early as is safe: after the https redirect and static files, before the
+    # session, locale and view work a kept page spares (coopdir/pagecache.py).
+    "coopdir.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "coopdir.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,7 +168,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **SQLITE_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open between requests (CONN_MAX_AGE 60, as on PostgreSQL): a new
+    # connection parses the whole schema (~200 tables, indexes and FTS5 tables) at
+    # its first query, 1.3-4 ms, more than a page kept whole costs to serve.
 
 # PostgreSQL: how many pages a read may ask for ahead of need (the connection's
 # effective_io_concurrency, 0-1000; see coopdir/search/signals.py).
@@ -199,6 +212,23 @@ CACHES["jobs"] = (
         "LOCATION": JOBS_DIR / "progress",
     }
 )
+# Whole public pages kept for anonymous visitors (coopdir/pagecache.py): PAGE_CACHE_
+# SECONDS at most (0: off), though an edit retires them at once (the key holds the
+# index version); pages over PAGE_CACHE_MAX_BYTES (a big CSV) are not kept.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+PAGE_CACHE_MAX_BYTES = 1024 * 1024
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE_SKIP = ("/admin/", "/healthz")
+if CACHE_URL:
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "coopdir-pages"}
+else:
+    # Each worker's own memory: 500 pages of ~50 KB (the default 300 entries would
+    # make pages and the search's counts evict each other).
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -260,7 +290,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -278,6 +308,17 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_USER_RATE", "600/min"),
         "writes": os.environ.get("API_WRITE_RATE", "60/min"),
     },
+}
+
+# API tokens (django-rest-knox): only a hash of each is stored, and each expires
+# API_TOKEN_DAYS after it is issued (`manage.py issue_api_token`, or the admin).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+if not API_TOKEN_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must be at least 1")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    # Clients keep sending "Authorization: Token <key>", as with DRF's tokens.
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -300,13 +341,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- HTTPS and security headers (docs/deployment.md lists what each sends) ------
-
-
-def env_int(name, default):
-    value = os.environ.get(name, str(default)).strip()
-    if not value.isdigit():
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}")
-    return int(value)
 
 
 # Address ranges (CIDRs) of the proxies in front of the app; empty: none.
@@ -435,6 +469,18 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "coopdir.signin.SessionTimeoutMiddleware",
 )
+# Lost passwords: with EMAIL_HOST set, the admin's sign-in page links to Django's
+# password reset pages, which mail a link valid for an hour to the address of an
+# active account; without it, `manage.py changepassword USERNAME` (README).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+PASSWORD_RESET_BY_EMAIL = bool(EMAIL_HOST)
+if EMAIL_HOST:
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "coopdir@localhost")
+PASSWORD_RESET_TIMEOUT = 3600
 # A second factor for the admin (TOTP, django-otp; `manage.py enrol_totp USERNAME`).
 STAFF_OTP = env_bool("STAFF_OTP", not DEBUG)
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = (

@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from . import api, feeds, views
 from .sitemaps import SITEMAPS
+from .throttling import rate_limited
 
 sector_patterns = (
     [
@@ -37,6 +40,32 @@ urlpatterns = [
     path("api/", include("coopdir.api")),
     path("admin/", admin.site.urls),
 ]
+if settings.PASSWORD_RESET_BY_EMAIL:
+    # Django's password reset by e-mail, which the admin's sign-in page links to
+    # once "admin_password_reset" exists; limited like the expensive pages, so the
+    # form cannot be used to flood anyone's mailbox.
+    urlpatterns[-1:-1] = [
+        path(
+            "admin/password_reset/",
+            rate_limited()(auth_views.PasswordResetView.as_view()),
+            name="admin_password_reset",
+        ),
+        path(
+            "admin/password_reset/done/",
+            auth_views.PasswordResetDoneView.as_view(),
+            name="password_reset_done",
+        ),
+        path(
+            "admin/reset/<uidb64>/<token>/",
+            auth_views.PasswordResetConfirmView.as_view(),
+            name="password_reset_confirm",
+        ),
+        path(
+            "admin/reset/done/",
+            auth_views.PasswordResetCompleteView.as_view(),
+            name="password_reset_complete",
+        ),
+    ]
 # The public pages: English at /, Chinese at /zh-hans/. The address alone decides
 # the language, so a page can be cached and shared as it is.
 urlpatterns += i18n_patterns(

@@ -71,11 +71,32 @@ def url_with(params, **changes):
     return f"?{encoded}" if encoded else "?"
 
 
-def toggled(params, key, value):
-    values = params.getlist(key)
-    if value in values:
-        return url_with(params, **{key: [v for v in values if v != value] or None})
-    return url_with(params, **{key: [*values, value]})
+def toggle_urls(params, key, values):
+    """Return {value: the URL that selects value of facet key, or unselects it}.
+
+    The URLs are url_with's, but the other parameters are encoded once, not once
+    per value: a list page shows ~50 values, and copying and encoding the whole
+    query for each took ~9% of the page's time."""
+    selected = params.getlist(key)
+    before, after = QueryDict(mutable=True), QueryDict(mutable=True)
+    side = before
+    for name, given in params.lists():
+        if name == key:
+            side = after
+        elif name != "page":
+            side.setlist(name, given)
+    before, after = before.urlencode(), after.urlencode()
+    urls = {}
+    for value in values:
+        if value in selected:
+            new = [v for v in selected if v != value]
+        else:
+            new = [*selected, value]
+        own = QueryDict(mutable=True)
+        own.setlist(key, new)
+        encoded = "&".join(part for part in (before, own.urlencode(), after) if part)
+        urls[value] = f"?{encoded}"
+    return urls
 
 
 def valid_params(filterset, params, facets):
@@ -127,11 +148,12 @@ def facet_groups(params, counts, facets, labels=None):
                 rows.append({"value": value, "label": label, "count": 0})
         # Read once for the group: each read asks the index's version.
         tree = SectorTree.current() if facet == "sector" and rows else None
+        urls = toggle_urls(params, facet, [row["value"] for row in rows])
         values = [
             {
                 **row,
                 "selected": row["value"] in selected,
-                "url": toggled(params, facet, row["value"]),
+                "url": urls[row["value"]],
                 "lang": label_language(facet, row["value"], tree),
             }
             for row in rows

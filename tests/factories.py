@@ -1,5 +1,6 @@
 import factory
 from factory.django import DjangoModelFactory
+from knox.models import AuthToken
 
 from mechanisms.models import Mechanism, MechanismCountry, Participant, Secretariat
 from organisations.models import (
@@ -117,3 +118,8 @@ class ParticipantFactory(DjangoModelFactory):
     mechanism = factory.SubFactory(MechanismFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Participant.Role.MEMBER
+
+
+def api_token(user, **kwargs):
+    """Return the secret of a new API token of user (only its hash is stored)."""
+    return AuthToken.objects.create(user, **kwargs)[1]

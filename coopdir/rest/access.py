@@ -3,8 +3,8 @@ coopdir.throttling's)."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from knox.auth import TokenAuthentication
 from rest_framework import exceptions, permissions, serializers
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.settings import api_settings
 
 from organisations.models import Status, can_publish

@@ -2,7 +2,12 @@
 
 import pytest
 
-from tests.factories import MechanismFactory, OrganisationFactory, SectorFactory
+from tests.factories import (
+    MechanismFactory,
+    OrganisationFactory,
+    SectorFactory,
+    api_token,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,14 +73,11 @@ def test_unknown_slugs_are_still_404(client):
 
 
 def test_a_write_to_an_old_slug_is_not_redirected(client, superuser):
-    from rest_framework.authtoken.models import Token
-
     rename(OrganisationFactory(slug="cosco"), "cosco-shipping")
-    token = Token.objects.create(user=superuser)
     response = client.patch(
         "/api/v1/organisations/cosco/",
         {"summary": "x"},
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {api_token(superuser)}",
     )
     assert response.status_code == 404

@@ -5,7 +5,6 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coopdir.api import router
@@ -38,6 +37,7 @@ from tests.factories import (
     SecretariatFactory,
     SectorFactory,
     SourceFactory,
+    api_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -339,9 +339,7 @@ def test_an_editor_cannot_recover_a_deleted_published_record(client, editor):
 
 def token_client(user):
     client = APIClient()
-    client.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}"
-    )
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

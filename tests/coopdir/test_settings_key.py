@@ -81,7 +81,7 @@ def test_the_readme_commands_run_as_written_on_a_make_run_set_up(tmp_path):
         ["migrate", "--noinput"],
         ["ensure_superuser"],
         ["changepassword", "nobody"],  # settings load: the user is what is missing
-        ["drf_create_token", "admin"],
+        ["issue_api_token", "admin"],
         ["axes_reset"],
         ["rebuild_search_index"],
         ["export_directory", str(tmp_path / "backup.json")],

@@ -3,9 +3,10 @@
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
+
+from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_anonymous_writes_are_throttled_though_refused(api):
 
 @rates(writes="2/min")
 def test_writes_with_a_token_are_throttled(api, staff_user):
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff_user)}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(staff_user)}")
     for _ in range(2):
         assert api.post(LIST, {}, format="json").status_code == 403
     assert api.post(LIST, {}, format="json").status_code == 429

@@ -3,7 +3,6 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from mechanisms.models import Mechanism, MechanismFigure, SubnationalParticipant
@@ -15,6 +14,7 @@ from tests.factories import (
     SecretariatFactory,
     SectorFactory,
     SourceFactory,
+    api_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -192,9 +192,7 @@ def test_it_answers_304_and_refuses_stale_writes(api, mechanisms, django_user_mo
         )
     )
     writer = APIClient()
-    writer.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}"
-    )
+    writer.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     ok = writer.patch(
         LIST + "china-italy/",
         {"purpose": "Trade", "countries": ["CN", "IT", "SM"]},
@@ -217,9 +215,7 @@ def test_it_answers_304_and_refuses_stale_writes(api, mechanisms, django_user_mo
     editor.user_permissions.set(
         Permission.objects.filter(codename__in=["change_mechanism"])
     )
-    writer.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}"
-    )
+    writer.credentials(HTTP_AUTHORIZATION=f"Token {api_token(editor)}")
     refused = writer.patch(LIST + "china-italy/", {"status": "draft"}, format="json")
     assert refused.status_code == 403
     refused = writer.patch(LIST + "china-italy/", {"purpose": "Y"}, format="json")

@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.auth.models import Permission
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from reversion.models import Version
 
@@ -10,6 +9,7 @@ from tests.factories import (
     SecretariatFactory,
     SectorFactory,
     SourceFactory,
+    api_token,
 )
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,7 @@ EDIT = ["add_organisation", "change_organisation", "delete_organisation"]
 def client_for(user):
     client = APIClient()
     if user is not None:
-        token = Token.objects.create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 
