@@ -536,8 +536,21 @@ class EntityResource(ModelResource):
         self._entries, self._batch_rows, self._saved = [], [], None
         self._locking = False
         if dry_run:
-            with signals.suspended():
-                return super().import_data(dataset, dry_run=True, **kwargs)
+            # One transaction, rolled back; no savepoint per row (two queries a
+            # row): rows only read, and each batch's writes have their own.
+            for unused in ("use_transactions", "rollback_on_validation_errors"):
+                kwargs.pop(unused, None)
+            with signals.suspended(), transaction.atomic():
+                result = self.import_data_inner(
+                    dataset,
+                    True,
+                    kwargs.pop("raise_errors", False),
+                    False,
+                    kwargs.pop("collect_failed_rows", False),
+                    **kwargs,
+                )
+                transaction.set_rollback(True)
+            return result
         self._locking = connection.vendor == "postgresql"
         self._expected = kwargs.pop("dry_run_digests", None)
         self._batch, self._done = None, 0
