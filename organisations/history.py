@@ -2,12 +2,14 @@
 
 import datetime
 import difflib
+import json
 from dataclasses import dataclass, field
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, router
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -328,14 +330,28 @@ def ensure_baselines(objs, user=None):
     save_versions(bare, user, _("State before the first recorded change."))
 
 
-def _serialized(obj):
-    options = reversion.revisions._get_options(type(obj))
-    return serializers.serialize(
-        options.format,
-        (obj,),
+def _serialized(objs):
+    """Return {obj: its serialized data} as reversion stores it for each of objs
+    (one model), serialized in one pass: the serializer's set-up per call was
+    most of an import's history time."""
+    model = type(objs[0])
+    options = reversion.revisions._get_options(model)
+    if options.format != "json":
+        return {
+            obj: serializers.serialize(options.format, (obj,), fields=options.fields)
+            for obj in objs
+        }
+    dumped = serializers.serialize(
+        "python",
+        objs,
         fields=options.fields,
         use_natural_foreign_keys=options.use_natural_foreign_keys,
     )
+    # What serializers.serialize("json", (obj,)) writes, object by object.
+    return {
+        obj: json.dumps([data], cls=DjangoJSONEncoder)
+        for obj, data in zip(objs, dumped, strict=True)
+    }
 
 
 def _many_to_many(model):
@@ -368,6 +384,13 @@ def save_versions(objs, user=None, comment=""):
     revisions = Revision.objects.bulk_create(
         [Revision(date_created=when, user=user, comment=comment) for _pk in records]
     )
+    by_model = {}
+    for obj in [*records.values(), *(r for own in rows.values() for r in own.values())]:
+        by_model.setdefault(type(obj), []).append(obj)
+    data = {}
+    for objs in by_model.values():
+        data.update(_serialized(objs))
+    db = router.db_for_write(model)
     versions = []
     for revision, record in zip(revisions, records.values(), strict=True):
         for obj in [record, *rows.get(record.pk, {}).values()]:
@@ -376,9 +399,9 @@ def save_versions(objs, user=None, comment=""):
                     revision=revision,
                     content_type=ContentType.objects.get_for_model(type(obj)),
                     object_id=str(obj.pk),
-                    db=router.db_for_write(type(obj), instance=obj),
+                    db=db,
                     format=reversion.revisions._get_options(type(obj)).format,
-                    serialized_data=_serialized(obj),
+                    serialized_data=data[obj],
                     object_repr=str(obj),
                 )
             )
