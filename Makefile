@@ -78,6 +78,12 @@ bench: setup
 	$(TEST_ENV) $(PY) -m pytest tests/bench -s -p no:cacheprovider -o addopts="" $(BENCH_ARGS)
 	$(MAKE) bench-http
 
+# The SSE file's import through the admin (dry run, apply, the same file again) on a
+# fresh SQLite database (tests/bench/imports.py; make bench runs it too).
+.PHONY: bench-import
+bench-import: setup
+	$(TEST_ENV) $(PY) -m tests.bench.imports
+
 # Whole HTTP responses under gunicorn beside Datasette (tests/bench/responses.py).
 bench-http: setup
 	$(PY) -m tests.bench.responses

@@ -1,10 +1,14 @@
 """Bulk import and export of mechanisms: the organisations import, by slug and code."""
 
 from import_export.fields import Field
-from import_export.instance_loaders import CachedInstanceLoader
 
 from organisations.models import Sector
-from organisations.resources import EntityResource, SlugsWidget, SlugWidget
+from organisations.resources import (
+    BatchInstanceLoader,
+    EntityResource,
+    SlugsWidget,
+    SlugWidget,
+)
 
 from .models import Mechanism, MechanismCountry
 
@@ -24,7 +28,7 @@ class MechanismResource(EntityResource):
     class Meta:
         model = Mechanism
         import_id_fields = ["slug"]
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = BatchInstanceLoader
         fields = [
             "slug",
             "name",

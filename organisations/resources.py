@@ -5,14 +5,15 @@ changed or rejected (with the reason) and which values were normalised; then the
 import, which applies exactly what the dry run showed in one transaction or nothing.
 """
 
+import copy
 import datetime
 import difflib
+import functools
 import hashlib
 import json
 import re
 from decimal import Decimal
 
-import reversion
 import tablib
 from django import forms
 from django.contrib import messages
@@ -23,20 +24,20 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_countries import countries
 from import_export.admin import ImportExportMixin
 from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.forms import ImportForm
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import BaseInstanceLoader
 from import_export.resources import Diff, ModelResource
 from import_export.results import RowResult
 from import_export.widgets import ForeignKeyWidget, ManyToManyWidget
@@ -44,12 +45,11 @@ from slugify import slugify
 
 from coopdir.rest import review
 
-from .history import ensure_baseline
+from . import history, importing
 from .models import (
     Organisation,
     OrganisationCountry,
     Sector,
-    Source,
     Status,
     lf_line_ends,
 )
@@ -125,7 +125,14 @@ _DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+(:\d+)?(/\S*)?$", re.UNICODE)
 _validate_url = URLValidator(schemes=["http", "https"])
 
 
-def _country_names():
+@functools.cache
+def _country_codes():
+    return frozenset(code for code, _name in countries)
+
+
+@functools.cache
+def _country_names(language):
+    """Return {name casefolded: code} in language (django-countries translates)."""
     names = {}
     for code, name in countries:
         names[str(name).casefold()] = code
@@ -144,10 +151,10 @@ def normalise_country(value):
     upper = text.upper()
     if upper in AMBIGUOUS_CODES:
         raise ValueError(str(AMBIGUOUS_CODES[upper]))
-    if len(text) == 2 and upper in dict(countries):
+    if len(text) == 2 and upper in _country_codes():
         note = None if text == upper else _("“%(v)s” → %(c)s") % {"v": text, "c": upper}
         return upper, note
-    names = _country_names()
+    names = _country_names(get_language())
     key = text.casefold()
     code = names.get(key) or countries.by_name(text)
     if code:
@@ -205,13 +212,23 @@ def split_list(value):
 
 
 class SlugWidget(ForeignKeyWidget):
-    """A foreign key by slug that names the slug it cannot find."""
+    """A foreign key by slug that names the slug it cannot find.
+
+    Each slug is looked up once per import; records the import writes are
+    known by their slug from their row on (a later row may name them as parent).
+    """
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.known = {}
 
     def clean(self, value, row=None, **kwargs):
         value = str(value or "").strip()
         if not value:
             return None
-        found = self.model._default_manager.filter(slug=value).first()
+        if value not in self.known:
+            self.known[value] = self.model._default_manager.filter(slug=value).first()
+        found = self.known[value]
         if found is None:
             raise ValueError(
                 _("no %(model)s with slug “%(slug)s”")
@@ -224,21 +241,61 @@ class SlugWidget(ForeignKeyWidget):
 
 
 class SlugsWidget(ManyToManyWidget):
-    """Many-to-many by slug; every slug must exist."""
+    """Many-to-many by slug; every slug must exist. The table (sectors) is small:
+    read whole once per import."""
 
     def __init__(self, model):
         super().__init__(model, separator=LIST_SEPARATOR, field="slug")
+        self.by_slug = None
+
+    def _all(self):
+        if self.by_slug is None:
+            self.by_slug = {o.slug: o for o in self.model._default_manager.all()}
+        return self.by_slug
 
     def clean(self, value, row=None, **kwargs):
         slugs = split_list(value)
-        found = list(self.model._default_manager.filter(slug__in=slugs))
-        missing = sorted(set(slugs) - {o.slug for o in found})
+        known = self._all()
+        missing = sorted(set(slugs) - set(known))
         if missing:
             raise ValueError(
                 _("unknown %(model)s: %(slugs)s")
                 % {"model": self.model._meta.verbose_name, "slugs": ", ".join(missing)}
             )
-        return found
+        return [known[slug] for slug in dict.fromkeys(slugs)]
+
+    def render_pks(self, pks):
+        """Return the slugs of the records pks, as the export writes them."""
+        slugs = {o.pk: o.slug for o in self._all().values()}
+        return self.separator.join(sorted(slugs.get(pk, str(pk)) for pk in pks))
+
+
+class BatchInstanceLoader(BaseInstanceLoader):
+    """Load the stored records of a batch of rows when its first row is read, with
+    their countries, sectors and sources (importing.load_stored): a few queries a
+    batch, inside the batch's transaction, instead of several a row."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.slug_field = resource.fields["slug"]
+        self.slugs = []
+        if dataset is not None and "slug" in (dataset.headers or []):
+            column = dataset.headers.index("slug")
+            self.slugs = [str(values[column] or "").strip() for values in dataset]
+        self.position = {}
+        for number, slug in enumerate(self.slugs):
+            self.position.setdefault(slug, number)
+        self.found, self.loaded_to = {}, 0
+
+    def get_instance(self, row):
+        slug = str(self.slug_field.clean(row) or "").strip()
+        start = self.position.get(slug)
+        if start is not None and start >= self.loaded_to:
+            chunk = self.slugs[start : start + IMPORT_BATCH_ROWS]
+            lock = getattr(self.resource, "_locking", False)
+            self.found.update(importing.load_stored(self.resource, chunk, lock=lock))
+            self.loaded_to = start + IMPORT_BATCH_ROWS
+        return self.found.get(slug)
 
 
 STYLE_ATTRIBUTE = re.compile(r' style="[^"]*"')
@@ -250,6 +307,20 @@ class UnstyledDiff(Diff):
 
     def as_html(self):
         return [mark_safe(STYLE_ATTRIBUTE.sub("", html)) for html in super().as_html()]
+
+    # Many-to-many values as the import holds them, not read row by row (Diff
+    # calls Diff._read_field_values by name, so both callers are replaced).
+    def __init__(self, resource, instance, new):
+        self.left = self._values(resource, instance)
+        self.right = []
+        self.new = new
+
+    def compare_with(self, resource, instance):
+        self.right = self._values(resource, instance)
+
+    @staticmethod
+    def _values(resource, instance):
+        return [resource.diff_value(f, instance) for f in resource.get_import_fields()]
 
 
 class EntityResource(ModelResource):
@@ -264,6 +335,10 @@ class EntityResource(ModelResource):
         "source": "source_url",
     }
     REQUIRED_HEADERS = ["name"]
+    # Fields the import has already checked: the parent looked up by its widget,
+    # the country read into an ISO code by normalise_country (validating it
+    # again walks the ~250 countries: 40% of the dry run's time).
+    NORMALISED = ["parent", "hq_country"]
     country_model = None
     country_fk = None
 
@@ -455,21 +530,40 @@ class EntityResource(ModelResource):
     def import_data(self, dataset, dry_run=False, **kwargs):
         """Import dataset: a dry run in one transaction rolled back; a real import
         in batches of IMPORT_BATCH_ROWS rows, each committed in its own transaction
-        with its search index update, so no import holds SQLite's write lock for
-        long. Given dry_run_digests (batch_digests of the dry run), a batch that
-        differs from the dry run, or fails, is rolled back and the import stops
-        there: result.coopdir_stopped says which rows were imported and why the
-        rest were not.
+        with its history and search index update, so no import holds SQLite's
+        write lock for long. Given dry_run_digests (batch_digests of the dry run),
+        a batch that differs from the dry run, or fails, is rolled back and the
+        import stops there: result.coopdir_stopped says which rows were imported
+        and why the rest were not.
+
+        Both read each batch's stored records in a few queries and write its rows
+        in bulk (organisations/importing.py), the dry run as the import does.
         """
         # coopdir owns the search index (it imports both apps, never the other way
         # round): index once per batch instead of once per saved row.
         from coopdir.search import signals
 
+        self._entries, self._batch_rows, self._saved = [], [], None
+        self._locking = False
         if dry_run:
-            with signals.suspended():
-                return super().import_data(dataset, dry_run=True, **kwargs)
+            # One transaction, rolled back; no savepoint per row (two queries a
+            # row): rows only read, and each batch's writes have their own.
+            for unused in ("use_transactions", "rollback_on_validation_errors"):
+                kwargs.pop(unused, None)
+            with signals.suspended(), transaction.atomic():
+                result = self.import_data_inner(
+                    dataset,
+                    True,
+                    kwargs.pop("raise_errors", False),
+                    False,
+                    kwargs.pop("collect_failed_rows", False),
+                    **kwargs,
+                )
+                transaction.set_rollback(True)
+            return result
+        self._locking = connection.vendor == "postgresql"
         self._expected = kwargs.pop("dry_run_digests", None)
-        self._batch, self._batch_rows, self._done = None, [], 0
+        self._batch, self._done = None, 0
         self._stopped = None
         kwargs["use_transactions"] = False  # the batches are the transactions
         try:
@@ -485,38 +579,83 @@ class EntityResource(ModelResource):
         super().after_import(dataset, result, **kwargs)
         result.coopdir_rejects = self.rejects(dataset, result)
         if kwargs.get("dry_run"):
-            return
-        self._end_batch()
-        # Rows of a batch rolled back, or never applied, count as skipped.
+            self._write_batch()
+        else:
+            self._end_batch()
+        # Rows of a batch rolled back, never applied, or failing when written in
+        # bulk: counted as they ended.
         for key in result.totals:
             result.totals[key] = 0
         for row_result in result.rows:
             result.increment_row_result_total(row_result)
 
     def import_row(self, row, instance_loader, **kwargs):
-        if kwargs.get("dry_run"):
-            return super().import_row(row, instance_loader, **kwargs)
-        if self._stopped:
-            row_result = self.get_row_result_class()()
-            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
-            return row_result
-        if self._batch is None:
-            self._batch = transaction.atomic()
-            self._batch.__enter__()
-        row_result = self._import_row(row, instance_loader, **kwargs)
+        dry_run = kwargs.get("dry_run")
+        if not dry_run:
+            if self._stopped:
+                row_result = self.get_row_result_class()()
+                row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                return row_result
+            if self._batch is None:
+                self._batch = transaction.atomic()
+                self._batch.__enter__()
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if self._saved is not None:
+            if row_result.import_type in WRITES:
+                self._entries.append((*self._saved, row_result))
+            self._saved = None
         self._batch_rows.append(row_result)
         if len(self._batch_rows) >= IMPORT_BATCH_ROWS:
-            self._end_batch()
+            if dry_run:
+                self._write_batch()
+            else:
+                self._end_batch()
         return row_result
 
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # Written with its batch (_write_batch); known as a parent from now on.
+        self._saved = (instance, row, kwargs.get("row_number"))
+        parent = self.fields.get("parent")
+        if parent is not None and parent.widget.model is self._meta.model:
+            parent.widget.known[instance.slug] = instance
+
+    def save_m2m(self, instance, row, **kwargs):
+        """Nothing here: import_instance read the row's sectors and sources, and
+        the batch writes them with their record."""
+
+    def _write_batch(self):
+        """Write the batch's new and changed records and their rows in bulk; a row
+        whose write fails is marked failed with the database's reason."""
+        entries, self._entries = self._entries, []
+        self._batch_rows = []
+        failed = importing.write_rows(self, [(e[0], e[3]) for e in entries])
+        rows = {id(e[3]): e for e in entries}
+        for _instance, row_result, error in failed:
+            _obj, row, number, _result = rows[id(row_result)]
+            row_result.import_type = RowResult.IMPORT_TYPE_ERROR
+            row_result.errors.append(
+                self.get_error_result_class()(error, row=row, number=number)
+            )
+        written = []
+        for instance, _row, _number, row_result in entries:
+            if row_result.import_type in WRITES:
+                row_result.object_id = instance.pk
+                written.append(instance)
+        return entries, written
+
     def _end_batch(self):
-        """Commit the open batch with its index update, or roll it back and stop."""
+        """Write the open batch, then commit it with its history and index update,
+        or roll it back and stop."""
         from coopdir.search import engine
 
         if self._batch is None:
             return
-        rows, first = self._batch_rows, self._done + 1
-        last = self._done + len(rows)
+        rows = self._batch_rows
+        first, last = self._done + 1, self._done + len(rows)
+        changed = [e[0] for e in self._entries if e[0].pk is not None]
+        # A record without history gets its state before the import first.
+        history.ensure_baselines(changed, self.user)
+        _entries, written = self._write_batch()
         failed = next((r for r in rows if r.errors), None)
         number = self._done // IMPORT_BATCH_ROWS
         expected = self._expected
@@ -527,8 +666,9 @@ class EntityResource(ModelResource):
         ):
             why = _("the data changed since the dry run")
         else:
-            touched = [r.object_id for r in rows if r.import_type in WRITES]
-            engine.index_records(self._meta.model, touched)
+            # One revision per record: reverting one never reverts the others.
+            history.save_versions(written, self.user, _("Imported from a file."))
+            engine.index_records(self._meta.model, [obj.pk for obj in written])
             self._close_batch(commit=True)
             self._done = last
             return
@@ -554,65 +694,46 @@ class EntityResource(ModelResource):
         if not commit:
             transaction.set_rollback(True)
         batch, self._batch, self._batch_rows = self._batch, None, []
+        self._entries = []
         batch.__exit__(None, None, None)
 
-    def _import_row(self, row, instance_loader, **kwargs):
-        existing = instance_loader.get_instance(row)
-        with transaction.atomic():
-            if existing is not None:
-                ensure_baseline(existing, self.user)
-            # One revision per row: reverting one record never reverts the others.
-            # Added once, when the row is written (its save, sectors and sources
-            # would each record it again, following every row of it each time).
-            with reversion.create_revision(manage_manually=True):
-                if self.user is not None and self.user.is_authenticated:
-                    reversion.set_user(self.user)
-                reversion.set_comment(_("Imported from a file."))
-                result = super().import_row(row, instance_loader, **kwargs)
-                if result.import_type in WRITES:
-                    model = self._meta.model
-                    reversion.add_to_revision(
-                        model._base_manager.get(pk=result.object_id)
-                    )
-            if result.import_type == RowResult.IMPORT_TYPE_SKIP:
-                # An unchanged row writes no history, not even a first baseline.
-                transaction.set_rollback(True)
-        return result
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # The record as stored, for the review step (import_instance changes it).
+        instance._import_before = None if new else copy.copy(instance)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         """Skip a row that would change nothing, its countries and sources too."""
         if import_validation_errors or original is None or original.pk is None:
             return False
+        stored = importing.stored_of(original)
         for field in self.get_import_fields():
             if field.readonly or field.attribute is None:
                 continue  # the notes; countries and sources are compared below
             if isinstance(field.widget, ManyToManyWidget):
                 if field.column_name not in row:
                     continue
-                given = sorted(o.pk for o in field.clean(row))
-                stored = sorted(field.get_value(original).values_list("pk", flat=True))
-                if given != stored:
+                given = importing.m2m_after(instance, field.attribute)
+                if given != set(stored.m2m.get(field.attribute, {})):
                     return False
             elif field.get_value(instance) != field.get_value(original):
                 return False
         if instance.import_countries is not None:
-            keep = set(instance.import_countries)
-            if getattr(instance, "hq_country", None):
-                keep.add(str(instance.hq_country))
-            rows = self.country_model.objects.filter(**{self.country_fk: original})
-            if set(rows.values_list("country", flat=True)) != keep:
+            if importing.countries_after(instance) != set(stored.countries):
                 return False
-        urls = set(instance.import_source_urls)
-        return not urls or urls <= set(
-            original.sources.filter(url__in=urls).values_list("url", flat=True)
-        )
+        return set(instance.import_source_urls) <= stored.source_urls
+
+    def diff_value(self, field, instance):
+        """Return field's value in the dry run's table, as the row leaves it."""
+        if instance is not None and isinstance(field.widget, ManyToManyWidget):
+            return field.widget.render_pks(
+                importing.m2m_after(instance, field.attribute)
+            )
+        return field.export(instance)
 
     def import_instance(self, instance, row, **kwargs):
         number = kwargs.get("row_number")
         errors = {}
-        stored = None
-        if instance.pk is not None:
-            stored = type(instance)._base_manager.filter(pk=instance.pk).first()
+        stored = getattr(instance, "_import_before", None)
         for field, messages_ in self.row_rejections.get(number, {}).items():
             errors[field] = messages_
         if "hq_country" in row:
@@ -646,6 +767,13 @@ class EntityResource(ModelResource):
                 errors.setdefault("source_url", []).append(
                     _("“%(v)s” is not a web address") % {"v": url[:80]}
                 )
+        instance._import_m2m = {}
+        for field in importing.m2m_fields(self):
+            if field.column_name in row:
+                try:
+                    instance._import_m2m[field.attribute] = field.clean(row)
+                except ValueError as e:
+                    errors.setdefault(field.column_name, []).append(str(e))
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:
@@ -671,41 +799,26 @@ class EntityResource(ModelResource):
         self, instance, import_validation_errors=None, validate_unique=True
     ):
         errors = dict(import_validation_errors or {})
-        # Each check constraint costs a query per row; the field validators and
-        # clean() cover them and the database still enforces them on save.
+        # Each check constraint and unique field costs a query per row: the field
+        # validators and clean() cover the constraints (the database still
+        # enforces them), and the one unique field, the slug, is what the row's
+        # record was looked up by. The parent was looked up by its widget.
         try:
             instance.full_clean(
-                exclude=errors.keys(),
-                validate_unique=validate_unique,
+                exclude=[*errors.keys(), *self.NORMALISED],
+                validate_unique=False,
                 validate_constraints=False,
             )
         except ValidationError as e:
             errors = e.update_error_dict(errors)
-        if getattr(instance, "relation_to_parent", "") and not instance.parent_id:
+        if getattr(instance, "relation_to_parent", "") and not getattr(
+            instance, "parent", None
+        ):
             errors.setdefault("relation_to_parent", []).append(
                 _("a relation to parent needs a parent")
             )
         if errors:
             raise ValidationError(errors)
-
-    def save_m2m(self, instance, row, **kwargs):
-        super().save_m2m(instance, row, **kwargs)
-        if instance.import_countries is not None:
-            keep = set(instance.import_countries)
-            if getattr(instance, "hq_country", None):
-                keep.add(str(instance.hq_country))
-            rows = self.country_model.objects.filter(**{self.country_fk: instance})
-            rows.exclude(country__in=keep).delete()
-            have = set(rows.values_list("country", flat=True))
-            self.country_model.objects.bulk_create(
-                self.country_model(**{self.country_fk: instance, "country": code})
-                for code in sorted(keep - have)
-            )
-        for url in instance.import_source_urls:
-            source = Source.objects.filter(url=url).first() or Source.objects.create(
-                url=url, title=_("Record of %(name)s") % {"name": instance.name[:250]}
-            )
-            instance.sources.add(source)
 
     # --- export -------------------------------------------------------------
 
@@ -835,7 +948,7 @@ class OrganisationResource(EntityResource):
     class Meta:
         model = Organisation
         import_id_fields = ["slug"]
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = BatchInstanceLoader
         fields = [
             "slug",
             "name",

@@ -356,9 +356,9 @@ def write_documents(model, docs, *, fresh=False, ords=None, totals=None):
         if not fresh:
             delete_documents(model, pks, cursor=cursor, keep_order=True)
         if ords is None:
-            ords = {
-                pk: place(model, pk, doc.sort_name, cursor) for pk, doc in docs.items()
-            }
+            ords = places(
+                model, {pk: doc.sort_name for pk, doc in docs.items()}, cursor
+            )
         else:
             cursor.executemany(
                 f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord) "
@@ -570,6 +570,94 @@ def place(model, pk, name, cursor):
         [kind_, pk, name, ord_],
     )
     return ord_
+
+
+# Records placed per query by places(): 10 parameters each, under SQLite's
+# historical limit of 999 per statement.
+PLACES_PER_QUERY = 90
+
+
+def _neighbours_sql(collate, before):
+    less, order = ("<", "DESC") if before else (">", "ASC")
+    return (
+        f"COALESCE((SELECT ord FROM {ORDER_TABLE} WHERE kind = %s"
+        f" AND name{collate} = %s AND record_id {less} %s"
+        f" ORDER BY record_id {order} LIMIT 1),"
+        f" (SELECT ord FROM {ORDER_TABLE} WHERE kind = %s AND name{collate} {less} %s"
+        f" ORDER BY name{collate} {order}, record_id {order} LIMIT 1))"
+    )
+
+
+def places(model, names, cursor):
+    """Return {pk: place in name order} for names ({pk: name}), as place() does
+    for one record, in a few queries for them all: records keep their place
+    unless their name changed; the others are spread evenly between their
+    neighbours in the index (place() one by one where a gap is too narrow)."""
+    kind_ = kind(model)
+    pks = list(names)
+    found = {}
+    for start in range(0, len(pks), 500):
+        chunk = pks[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(
+            f"SELECT record_id, name, ord FROM {ORDER_TABLE}"
+            f" WHERE kind = %s AND record_id IN ({marks})",
+            [kind_, *chunk],
+        )
+        found.update({pk: (name, ord_) for pk, name, ord_ in cursor.fetchall()})
+    ords = {pk: found[pk][1] for pk in pks if pk in found and found[pk][0] == names[pk]}
+    moving = sorted((names[pk], pk) for pk in pks if pk not in ords)
+    stale = [pk for _name, pk in moving if pk in found]
+    for start in range(0, len(stale), 500):
+        chunk = stale[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        cursor.execute(
+            f"DELETE FROM {ORDER_TABLE} WHERE kind = %s AND record_id IN ({marks})",
+            [kind_, *chunk],
+        )
+    collate = ' COLLATE "C"' if is_postgres() else ""
+    low_sql, high_sql = _neighbours_sql(collate, True), _neighbours_sql(collate, False)
+    bounds = []
+    for start in range(0, len(moving), PLACES_PER_QUERY):
+        chunk = moving[start : start + PLACES_PER_QUERY]
+        columns = ", ".join(f"{low_sql}, {high_sql}" for _item in chunk)
+        params = []
+        for name, pk in chunk:
+            params += [kind_, name, pk, kind_, name] * 2
+        cursor.execute(f"SELECT {columns}", params)
+        row = cursor.fetchone()
+        bounds += [(row[2 * i], row[2 * i + 1]) for i in range(len(chunk))]
+    # Consecutive records between the same two neighbours share their gap.
+    groups = []
+    for item, bound in zip(moving, bounds, strict=True):
+        if groups and groups[-1][0] == bound:
+            groups[-1][1].append(item)
+        else:
+            groups.append((bound, [item]))
+    rows, narrow = [], []
+    for (low, high), items in groups:
+        low = low or 0
+        if high is None:
+            step = GAP
+        elif (high - low) // (len(items) + 1) >= 1:
+            step = (high - low) // (len(items) + 1)
+        else:
+            narrow += items
+            continue
+        for i, (name, pk) in enumerate(items, 1):
+            ords[pk] = low + step * i
+            rows.append((kind_, pk, name, ords[pk]))
+    cursor.executemany(
+        f"INSERT INTO {ORDER_TABLE} (kind, record_id, name, ord)"
+        " VALUES (%s, %s, %s, %s)",
+        rows,
+    )
+    for name, pk in narrow:
+        place(model, pk, name, cursor)
+    if narrow:
+        # Making room moved records, maybe some of these: read where they are.
+        return places(model, names, cursor)
+    return ords
 
 
 def _spread(model, cursor, around):

@@ -4,7 +4,6 @@ import json
 
 import pytest
 import tablib
-from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,12 +17,12 @@ from organisations.resources import (
     normalise_url,
     result_digest,
 )
+from tests.bench.imports import SSE_FILE
 from tests.factories import MechanismFactory, OrganisationFactory, SectorFactory
 
 pytestmark = pytest.mark.django_db
 
 CSV, XLSX, JSON = "0", "1", "2"
-SSE_FILE = settings.BASE_DIR.parent / "shared" / "data" / "sse-initiatives-europe.csv"
 
 
 def csv_bytes(rows, encoding="utf-8"):

@@ -544,3 +544,40 @@ def test_migration_0012_keeps_the_indexes_compact():
     assert_in_step(Organisation, Mechanism)
     found = search(Organisation.objects.all(), "compact union")
     assert sorted(record.pk for record in found) == pks
+
+
+@pytest.mark.parametrize("gap", [None, 2])
+def test_a_batch_of_records_is_placed_in_name_order_in_few_queries(gap, monkeypatch):
+    """An import indexes its records a batch at a time: their places in name order
+    among the records there are cost the same few queries for 5 records or 60
+    (records sharing a name included); where the gap between two neighbours is
+    too narrow (gap 2), the records there are placed one by one, making room."""
+    from django.test.utils import CaptureQueriesContext
+
+    from coopdir.search.signals import suspended
+
+    if gap:
+        monkeypatch.setattr(engine, "GAP", gap)
+    for name in ("Alpha", "Delta", "Kappa", "Omega"):
+        OrganisationFactory(name=name)
+    counts = []
+    for count in (5, 60):
+        with suspended():  # written as an import writes: indexed afterwards
+            batch = [
+                Organisation.objects.create(
+                    name=f"{'BDKZ'[n % 4]}eta {n // 7}", slug=f"b{count}-{n}"
+                )
+                for n in range(count)
+            ]
+        with CaptureQueriesContext(connection) as captured:
+            engine.index_records(Organisation, [o.pk for o in batch])
+        counts.append(len(captured))
+        assert_in_step(Organisation)
+    if not gap:
+        assert counts[1] - counts[0] <= 2  # neighbours are read 90 records a query
+    # Renamed records move; the others keep their place.
+    with suspended():
+        Organisation.objects.filter(name__startswith="Beta").update(name="Zulu")
+    moved = Organisation.objects.filter(name__in=["Zulu", "Alpha"])
+    engine.index_records(Organisation, list(moved.values_list("pk", flat=True)))
+    assert_in_step(Organisation)
