@@ -301,6 +301,13 @@ def listing_context(params, page, groups, messages, sorts):
         "query": params.get("q", ""),
         "ordering": params.get("ordering", ""),
         "sort_options": sorts,
+        # Links, not a form: one click sorts, with the filters kept (issue #21 found
+        # the sort form's extra button click; links need no script either).
+        "sort_links": [
+            (label, url_with(params, ordering=value or None), value == current)
+            for current in [params.get("ordering", "")]
+            for value, label in sorts
+        ],
         "hidden_filters": hidden,
         "hidden_with_query": hidden + [("q", params["q"])]
         if params.get("q")

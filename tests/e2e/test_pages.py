@@ -59,8 +59,9 @@ def test_facets_and_sorting_work_without_javascript(browser, live_server, direct
     page.goto(live_server.url + "/organisations/")
     page.locator('.facet a[data-facet-value="FI"]').click()
     expect(page.get_by_role("heading", name="2 results")).to_be_visible()
-    page.get_by_label("Sort by").select_option("-founded")
-    page.get_by_role("button", name="Sort").click()
+    page.get_by_role("navigation", name="Sort by").get_by_role(
+        "link", name="Founding year (newest first)"
+    ).click()
     expect(page.locator(".results .card-title").first).to_contain_text(
         "Confederation of Finnish Industries"
     )

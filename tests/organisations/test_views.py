@@ -121,6 +121,22 @@ def test_it_sorts(client, directory, ordering, first):
     assert names(response)[0] == first
 
 
+def test_its_sort_choices_are_links_that_keep_the_filters(client, directory):
+    response = client.get(f"{LIST}?country=FI&q=confederation&page=1&ordering=-name")
+    links = {
+        label: (url, current) for label, url, current in response.context["sort_links"]
+    }
+    assert links["Relevance"] == ("?country=FI&q=confederation", False)
+    assert links["Name (Z–A)"] == ("?country=FI&q=confederation&ordering=-name", True)
+    body = response.content.decode()
+    assert 'href="?country=FI&amp;q=confederation&amp;ordering=founded"' in body
+    assert '<select id="ordering"' not in body  # one click sorts, no button
+    followed = client.get(LIST + links["Founding year (newest first)"][0])
+    assert names(followed) == names(
+        client.get(f"{LIST}?country=FI&q=confederation&ordering=-founded")
+    )
+
+
 def test_it_ranks_name_matches_first_by_default(client, directory):
     response = client.get(f"{LIST}?q=China")
     assert response.context["sort_options"][0][1] == "Relevance"
