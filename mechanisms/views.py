@@ -8,14 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopdir.throttling import filtered, rate_limited
-from organisations.charts import figure_charts, fill
+from organisations.charts import figure_charts
 from organisations.graph import (
     RelationGraph,
     country_node,
-    join_html,
-    linked,
     linked_country,
-    record_node,
 )
 from organisations.listing import Listing, sort_options
 from organisations.templatetags.directory import name_html
@@ -82,52 +79,36 @@ def relation_graph(mechanism, parent, children, secretariats, participants):
         if org not in hosts
     ]
     countries = [row.country for row in mechanism.countries.all()]
-    graph = RelationGraph(
-        record_node(mechanism),
-        record_node(parent) if parent else None,
-        fill(_("%(name)s is part of %(parent)s."), name=name, parent=linked(parent))
-        if parent
-        else "",
-    )
-    graph.add(
+    graph = RelationGraph.around(mechanism, parent)
+    graph.add_linked(
         "children",
         _("Working groups"),
-        [record_node(child) for child in children],
-        fill(
-            _("%(name)s has set up %(list)s."),
-            name=name,
-            list=join_html(linked(child) for child in children),
-        ),
+        children,
+        _("%(name)s has set up %(list)s."),
+        name,
     )
-    graph.add(
+    graph.add_linked(
         "hosted",
         _("Secretariats hosted by"),
-        [record_node(org) for org in hosts],
-        fill(
-            _("The secretariats of %(name)s are hosted by %(list)s."),
-            name=name,
-            list=join_html(linked(org) for org in hosts),
-        ),
+        hosts,
+        _("The secretariats of %(name)s are hosted by %(list)s."),
+        name,
     )
-    graph.add(
+    graph.add_linked(
         "joined",
         _("Taking part"),
-        [record_node(org) for org in members],
-        fill(
-            _("Taking part in %(name)s: %(list)s."),
-            name=name,
-            list=join_html(linked(org) for org in members),
-        ),
+        members,
+        _("Taking part in %(name)s: %(list)s."),
+        name,
     )
-    graph.add(
+    graph.add_linked(
         "countries",
         _("Partner countries"),
-        [country_node(country) for country in countries],
-        fill(
-            _("%(name)s brings together partners from %(list)s."),
-            name=name,
-            list=join_html(linked_country(country) for country in countries),
-        ),
+        countries,
+        _("%(name)s brings together partners from %(list)s."),
+        name,
+        node=country_node,
+        link=linked_country,
     )
     return graph.layout()
 

@@ -147,9 +147,36 @@ class RelationGraph:
         self.groups = []
         self.height = 0
 
+    @classmethod
+    def around(cls, record, parent):
+        """The graph of record's page, with its parent (if any) above it."""
+        if not parent:
+            return cls(record_node(record))
+        sentence = fill(
+            _("%(name)s is part of %(parent)s."),
+            name=name_html(record),
+            parent=linked(parent),
+        )
+        return cls(record_node(record), record_node(parent), sentence)
+
     def add(self, key, title, nodes, sentence):
         if nodes:
             self.groups.append(Group(key, title, nodes, sentence))
+
+    def add_linked(
+        self, key, title, items, sentence, name, node=record_node, link=linked
+    ):
+        """Add a group of items and the sentence naming them as links (sentence
+        takes %(name)s and %(list)s)."""
+        items = list(items)
+        if items:
+            listed = join_html(link(item) for item in items)
+            self.add(
+                key,
+                title,
+                [node(item) for item in items],
+                fill(sentence, name=name, list=listed),
+            )
 
     def __bool__(self):
         return bool(self.parent or self.groups)
@@ -193,52 +220,36 @@ class RelationGraph:
 def organisation_graph(organisation, parent, children, hosted, joined, partners):
     """Return the RelationGraph of an organisation page (records already visible)."""
     name = name_html(organisation)
-    graph = RelationGraph(
-        record_node(organisation),
-        record_node(parent) if parent else None,
-        fill(_("%(name)s is part of %(parent)s."), name=name, parent=linked(parent))
-        if parent
-        else "",
-    )
-    graph.add(
+    graph = RelationGraph.around(organisation, parent)
+    graph.add_linked(
         "children",
         _("Parent of"),
-        [record_node(c) for c in children],
-        fill(
-            _("%(name)s is the parent of %(list)s."),
-            name=name,
-            list=join_html(linked(c) for c in children),
-        ),
+        children,
+        _("%(name)s is the parent of %(list)s."),
+        name,
     )
-    graph.add(
+    graph.add_linked(
         "hosted",
         _("Hosts the secretariat of"),
-        [record_node(m) for m in hosted],
-        fill(
-            _("%(name)s hosts the secretariat of %(list)s."),
-            name=name,
-            list=join_html(linked(m) for m in hosted),
-        ),
+        hosted,
+        _("%(name)s hosts the secretariat of %(list)s."),
+        name,
     )
-    graph.add(
+    graph.add_linked(
         "joined",
         _("Takes part in"),
-        [record_node(m) for m in joined],
-        fill(
-            _("%(name)s takes part in %(list)s."),
-            name=name,
-            list=join_html(linked(m) for m in joined),
-        ),
+        joined,
+        _("%(name)s takes part in %(list)s."),
+        name,
     )
-    graph.add(
+    graph.add_linked(
         "countries",
         _("Partner countries"),
-        [country_node(c) for c in partners],
-        fill(
-            _("Through these mechanisms %(name)s works with partners in %(list)s."),
-            name=name,
-            list=join_html(linked_country(c) for c in partners),
-        ),
+        partners,
+        _("Through these mechanisms %(name)s works with partners in %(list)s."),
+        name,
+        node=country_node,
+        link=linked_country,
     )
     return graph.layout()
 
